@@ -1,0 +1,1 @@
+"""ecgcore.benchmarks."""

@@ -1,0 +1,1 @@
+"""The ``ecg`` command line: thin faces over the library's functions."""

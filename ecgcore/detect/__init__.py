@@ -1,0 +1,1 @@
+"""R-peak detection."""

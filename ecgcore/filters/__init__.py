@@ -1,0 +1,1 @@
+"""Filtering: design with scipy, run with numba kernels, streaming or zero-phase."""

@@ -1,0 +1,1 @@
+"""Record readers and writers."""
