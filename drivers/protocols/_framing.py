@@ -1,0 +1,216 @@
+"""Shared pieces of the protocol parsers: frame records, counters, resync engine.
+
+The resynchronisation engine for fixed-length frames is hand-written: no
+maintained library does incremental, counting resync over arbitrary framing
+rules (header/stop bytes, CRC, sequence continuity) for a byte stream.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from typing import Any, NamedTuple
+
+__all__ = ["FixedFrameParser", "Frame", "Message", "ParserStats"]
+
+
+class Frame(NamedTuple):
+    """One decoded frame.
+
+    Attributes
+    ----------
+    seq : int or None
+        Sequence number exactly as sent (wraps at the protocol's modulus), or
+        ``None`` for protocols without one.
+    values : tuple of int
+        Raw integer samples (ADC counts) in protocol order.
+    skipped : int
+        Corrupt bytes discarded immediately before this frame (0 when in sync).
+    kind : int
+        Protocol-specific frame type (OpenBCI stop byte, ProtoCentral packet type, ...).
+    extra : Any
+        Protocol-specific extras (aux bytes, digital inputs, lead-off flags).
+    """
+
+    seq: int | None
+    values: tuple[int, ...]
+    skipped: int = 0
+    kind: int = 0
+    extra: Any = None
+
+
+class Message(NamedTuple):
+    """A text message embedded in the stream (replies, events)."""
+
+    text: str
+    skipped: int = 0
+
+
+@dataclasses.dataclass
+class ParserStats:
+    """Running counters of a parser.
+
+    ``corrupt_bytes`` counts bytes discarded while resynchronising;
+    ``corrupt_frames`` counts frames that were due at a position (the stream
+    was in sync) but failed their checks (CRC, stop byte, layout).
+    """
+
+    bytes_in: int = 0
+    frames: int = 0
+    messages: int = 0
+    corrupt_bytes: int = 0
+    corrupt_frames: int = 0
+
+
+class FixedFrameParser(ABC):
+    """Incremental parser for fixed-length frames with optional sequence numbers.
+
+    A frame at ``pos`` is accepted when it passes :meth:`_valid` and either
+    directly follows the previous frame with the expected sequence number, or
+    the next ``n_confirm`` frames behind it are valid and (with sequence
+    numbers) consecutive. Everything else is skipped byte by byte and counted.
+
+    Parameters
+    ----------
+    frame_len : int
+        Bytes per frame.
+    seq_modulus : int or None
+        Sequence numbers wrap at this value; ``None`` if frames carry none.
+    n_confirm : int
+        Frames that must follow a frame found while hunting (or one with an
+        unexpected sequence number) before it is trusted.
+    trust_expected_seq : bool
+        While hunting, accept a valid frame carrying exactly the expected
+        sequence number without confirmation (for strong framing checks only).
+    """
+
+    max_buffer = 1 << 16
+
+    def __init__(
+        self,
+        frame_len: int,
+        *,
+        seq_modulus: int | None,
+        n_confirm: int,
+        trust_expected_seq: bool = False,
+    ) -> None:
+        self.frame_len = int(frame_len)
+        self.seq_modulus = seq_modulus
+        self.n_confirm = int(n_confirm)
+        self.trust_expected_seq = trust_expected_seq
+        self.stats = ParserStats()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget buffered bytes and sync state (counters are kept)."""
+        self._buf = bytearray()
+        self._locked = False
+        self._expected: int | None = None
+        self._skipped = 0
+
+    # ------------------------------------------------------------ protocol
+    @abstractmethod
+    def _valid(self, buf: bytearray, pos: int) -> bool:
+        """Structural check of the frame at ``pos`` (header, stop byte, CRC)."""
+
+    def _seq(self, buf: bytearray, pos: int) -> int | None:
+        """Sequence number of the frame at ``pos`` (``None`` without one)."""
+        return None
+
+    @abstractmethod
+    def _decode(self, buf: bytearray, pos: int, skipped: int) -> Frame:
+        """Decode the (valid) frame at ``pos``."""
+
+    def _next_candidate(self, buf: bytearray, pos: int) -> int:
+        """First index >= ``pos`` where a frame could start, or -1 if none in ``buf``."""
+        return pos
+
+    # -------------------------------------------------------------- engine
+    def _confirmed(self, buf: bytearray, pos: int) -> bool | None:
+        seq0 = self._seq(buf, pos)
+        step = self.frame_len
+        for k in range(1, self.n_confirm + 1):
+            p = pos + k * step
+            if len(buf) < p + step:
+                return None
+            if not self._valid(buf, p):
+                return False
+            if (
+                seq0 is not None
+                and self.seq_modulus
+                and self._seq(buf, p) != (seq0 + k) % self.seq_modulus
+            ):
+                return False
+        return True
+
+    def _discard(self, n: int) -> None:
+        self._skipped += n
+        self.stats.corrupt_bytes += n
+
+    def feed(self, data: bytes) -> list[Frame | Message]:
+        """Consume ``data`` and return the frames completed by it, in order."""
+        buf = self._buf
+        buf += data
+        self.stats.bytes_in += len(data)
+        out: list[Frame | Message] = []
+        pos = 0
+        step = self.frame_len
+        n = len(buf)
+        while n - pos >= step:
+            if self._locked:
+                if self._valid(buf, pos):
+                    seq = self._seq(buf, pos)
+                    if seq is None or self._expected is None or seq == self._expected:
+                        ok: bool | None = True
+                    else:
+                        ok = self._confirmed(buf, pos)
+                    if ok is None:
+                        break
+                    if ok:
+                        pos = self._accept(buf, pos, out)
+                        continue
+                self.stats.corrupt_frames += 1
+                self._locked = False
+                self._discard(1)
+                pos += 1
+                continue
+            cand = self._next_candidate(buf, pos)
+            if cand < 0:
+                self._discard(n - pos)
+                pos = n
+                break
+            if cand > pos:
+                self._discard(cand - pos)
+                pos = cand
+                continue
+            if not self._valid(buf, pos):
+                self._discard(1)
+                pos += 1
+                continue
+            seq = self._seq(buf, pos)
+            if self.trust_expected_seq and seq is not None and seq == self._expected:
+                ok = True
+            else:
+                ok = self._confirmed(buf, pos)
+            if ok is None:
+                break
+            if not ok:
+                self._discard(1)
+                pos += 1
+                continue
+            pos = self._accept(buf, pos, out)
+        del buf[:pos]
+        if len(buf) > self.max_buffer:  # pragma: no cover - only with pathological framing
+            self._discard(len(buf) - self.frame_len)
+            del buf[: len(buf) - self.frame_len]
+        return out
+
+    def _accept(self, buf: bytearray, pos: int, out: list[Frame | Message]) -> int:
+        frame = self._decode(buf, pos, self._skipped)
+        out.append(frame)
+        self.stats.frames += 1
+        self._skipped = 0
+        self._locked = True
+        if frame.seq is not None and self.seq_modulus:
+            self._expected = (frame.seq + 1) % self.seq_modulus
+        return pos + self.frame_len
