@@ -25,7 +25,7 @@ from ecgcore.log._fields import format_utc, printable
 from ecgcore.log.entry import LogEntry
 from ecgcore.log.store import ECGLog
 
-__all__ = ["EXPORTERS", "export_log"]
+__all__ = ["EXPORTERS", "export_log", "logbook_pages"]
 
 _CSV_COLUMNS = (
     "id", "kind", "acquired_utc", "logged_utc", "technician", "patient_ref",
@@ -119,31 +119,43 @@ def _pdf_line(entry: LogEntry) -> str:
     )
 
 
-def _write_pdf(log: ECGLog, path: Path, *, lines_per_page: int = 52) -> None:
-    from matplotlib.backends.backend_pdf import PdfPages  # noqa: PLC0415
-    from matplotlib.figure import Figure  # noqa: PLC0415
+def logbook_pages(log: ECGLog, *, lines_per_page: int = 52) -> list[tuple[list[str], str]]:
+    """The printable log book as (lines, footer) per page: one line per entry.
 
+    Every footer names the chain head (last entry id and hash).
+    """
     entries = list(log.entries())
     head_id = entries[-1].id if entries else 0
     head_hash = entries[-1].entry_hash if entries else GENESIS_HASH
     exported = format_utc(datetime.now(UTC))[:19].replace("T", " ")
-    pages = [entries[i : i + lines_per_page] for i in range(0, len(entries), lines_per_page)]
-    pages = pages or [[]]
+    chunks = [entries[i : i + lines_per_page] for i in range(0, len(entries), lines_per_page)]
+    chunks = chunks or [[]]
+    return [
+        (
+            [_pdf_line(entry) for entry in chunk],
+            f"Chain head: entry {head_id}, SHA-256 {head_hash}   |   exported {exported} UTC"
+            f"   |   page {number} of {len(chunks)}",
+        )
+        for number, chunk in enumerate(chunks, 1)
+    ]
+
+
+def _write_pdf(log: ECGLog, path: Path, *, lines_per_page: int = 52) -> None:
+    from matplotlib.backends.backend_pdf import PdfPages  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    pages = logbook_pages(log, lines_per_page=lines_per_page)
     mono = {"family": "DejaVu Sans Mono", "size": 6.6, "parse_math": False}
     title = _pdf_text(f"ECG log book - {log}", 120)
+    step = 0.84 / lines_per_page
     tmp = path.with_name(f".{path.name}.partial")
     with PdfPages(tmp, metadata={"Title": "ECG log book", "Creator": "ecgcore"}) as pdf:
-        for number, page in enumerate(pages, 1):
+        for lines, footer in pages:
             fig = Figure(figsize=(11.69, 8.27))  # A4 landscape, inches
             fig.text(0.04, 0.955, title, fontsize=10, weight="bold", parse_math=False)
             fig.text(0.04, 0.925, _PDF_HEADER, weight="bold", **mono)
-            step = 0.84 / lines_per_page
-            for row, entry in enumerate(page):
-                fig.text(0.04, 0.905 - row * step, _pdf_line(entry), **mono)
-            footer = (
-                f"Chain head: entry {head_id}, SHA-256 {head_hash}   |   exported {exported} UTC"
-                f"   |   page {number} of {len(pages)}"
-            )
+            for row, line in enumerate(lines):
+                fig.text(0.04, 0.905 - row * step, line, **mono)
             fig.text(0.04, 0.03, footer, **mono)
             pdf.savefig(fig)
     os.replace(tmp, path)

@@ -86,8 +86,10 @@ def _v1_tables(conn: Connection) -> None:
 
 
 def _v2_indexes_and_append_only(conn: Connection) -> None:
+    # Plain DDL rather than sa.Index objects, which would attach to the shared
+    # Table and be created again by the version 1 migration of another database.
     for column in ("technician", "patient_ref", "when_utc", "amends", "kind"):
-        sa.Index(f"ix_log_entries_{column}", log_entries.c[column]).create(conn)
+        conn.exec_driver_sql(f"CREATE INDEX ix_log_entries_{column} ON log_entries ({column})")
     for ddl in _APPEND_ONLY_DDL[conn.dialect.name]:
         conn.exec_driver_sql(ddl)
 

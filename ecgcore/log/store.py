@@ -170,7 +170,11 @@ class ECGLog:
             ) from None
         except OSError as exc:
             raise LogError(f"log {self}: cannot create the log file: {exc}") from None
-        self._ensure_schema()
+        try:
+            self._ensure_schema()
+        except BaseException:
+            self._engine.dispose()
+            raise
 
     # --- plumbing -----------------------------------------------------------
 
