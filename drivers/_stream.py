@@ -64,6 +64,7 @@ class ByteStreamDevice(Device):
         super().__init__(url, **options)
         self._seen = ParserStats()
         self._reanchor = False
+        self._fresh = True  # the next frame is the first after (re)start
 
     @abstractmethod
     def _read_bytes(self, timeout_s: float) -> bytes:
@@ -99,6 +100,14 @@ class ByteStreamDevice(Device):
 
     def _on_reconnected(self) -> None:
         self._reanchor = True
+        self._fresh = True
+
+    def _base_index(self, arrival_s: float, n_rows: int) -> int:
+        """Index for the first of ``n_rows`` new rows: after a reconnect from the host
+        clock (:meth:`_anchor_index`), else :attr:`next_sample`."""
+        if self._reanchor:
+            return self._anchor_index(arrival_s, n_rows)
+        return self.next_sample
 
     def _anchor_index(self, arrival_s: float, n_rows: int) -> int:
         """Index of the first of ``n_rows`` rows arriving first after a reconnect.

@@ -29,7 +29,8 @@ class AD8232Parser:
 
     ``Frame.values`` is ``(adc,)`` for a reading and ``()`` with
     ``Frame.extra == "leads_off"`` for ``!``. Lines that are neither are
-    counted as corrupt frames (and their bytes as corrupt bytes).
+    counted as corrupt frames (and their bytes as corrupt bytes);
+    ``Frame.kind`` holds how many corrupt lines came right before the frame.
     """
 
     def __init__(self, *, max_value: int = 1 << 16) -> None:
@@ -41,6 +42,7 @@ class AD8232Parser:
         """Forget buffered bytes (counters are kept)."""
         self._buf = bytearray()
         self._skipped = 0
+        self._bad_lines = 0
         # The first line after (re)opening may be a tail; it is judged like any other.
 
     def feed(self, data: bytes) -> list[Frame | Message]:
@@ -64,13 +66,15 @@ class AD8232Parser:
             if frame is None:
                 self._bad(size)
                 continue
-            out.append(frame._replace(skipped=self._skipped))
+            out.append(frame._replace(skipped=self._skipped, kind=self._bad_lines))
             self.stats.frames += 1
             self._skipped = 0
+            self._bad_lines = 0
         del buf[:pos]
         return out
 
     def _bad(self, size: int) -> None:
+        self._bad_lines += 1
         self.stats.corrupt_frames += 1
         self.stats.corrupt_bytes += size
         self._skipped += size
