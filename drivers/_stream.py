@@ -116,6 +116,7 @@ class ByteStreamDevice(Device):
         unplugged becomes a gap), never before :attr:`next_sample`.
         """
         self._reanchor = False
+        self._next_gap_estimated = True  # a gap before these rows comes from the host clock
         clock = self._clock
         if clock is None or clock.n == 0:
             return self.next_sample

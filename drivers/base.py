@@ -320,6 +320,7 @@ class Device(ABC):
         self._last_lead_off: np.ndarray | None = None
         self._last_data_time = 0.0
         self._last_error = ""
+        self._next_gap_estimated = False
         self._thread_error: BaseException | None = None
 
     # ------------------------------------------------------------------ hooks
@@ -563,6 +564,8 @@ class Device(ABC):
             first_sample = self._next_sample
             n = data.shape[0]
         gap = first_sample - self._next_sample
+        estimated_gap = estimated_gap or self._next_gap_estimated
+        self._next_gap_estimated = False
         if gap > 0:
             self._count("missing_samples", gap)
             how = "estimated" if estimated_gap else "counted from the sequence numbers"

@@ -180,7 +180,7 @@ class UsbSpikerBoxDevice(SpikerBoxMixin):
         except usb.core.USBTimeoutError:
             return b""
         except usb.core.USBError as exc:
-            if exc.errno in _GONE or exc.backend_error_code in (-4,):
+            if exc.errno in _GONE:
                 raise DeviceDisconnected(f"USB device gone: {exc}") from exc
             raise DeviceDisconnected(f"USB read failed: {exc}") from exc
         n = min(report[1], len(report) - 2) if len(report) > 1 else 0

@@ -138,7 +138,7 @@ class EmulatedBackend(usb.backend.IBackend):
     def _alive(self, device: SpikerBoxProEmulator) -> None:
         if id(device) not in self.plugged:
             raise usb.core.USBError(
-                "No such device (it may have been disconnected)", errno.ENODEV, -4
+                "No such device (it may have been disconnected)", -4, errno.ENODEV
             )
 
     # IBackend ------------------------------------------------------------
@@ -221,7 +221,7 @@ class EmulatedBackend(usb.backend.IBackend):
                 buff[:n] = type(buff)(buff.typecode, report[:n])
                 return n
             if time.monotonic() >= deadline:
-                raise usb.core.USBTimeoutError("Operation timed out", errno.ETIMEDOUT, -7)
+                raise usb.core.USBTimeoutError("Operation timed out", -7, errno.ETIMEDOUT)
             time.sleep(0.001)
 
     def ctrl_transfer(  # noqa: PLR0917 - signature fixed by usb.backend.IBackend
@@ -240,5 +240,5 @@ class EmulatedBackend(usb.backend.IBackend):
             data[:n] = type(data)(data.typecode, raw[:n])
             return n
         if bmRequestType & 0x80:
-            raise usb.core.USBError("Pipe error", errno.EPIPE, -9)
+            raise usb.core.USBError("Pipe error", -9, errno.EPIPE)
         return len(data) if data is not None else 0
