@@ -17,6 +17,7 @@ from ecgcore.drivers.base import (
     DeviceStatus,
     SampleBlock,
 )
+from ecgcore.drivers.paced import PacedDevice
 from ecgcore.drivers.registry import (
     DeviceURL,
     available_schemes,
@@ -32,6 +33,7 @@ __all__ = [
     "DeviceInfo",
     "DeviceStatus",
     "DeviceURL",
+    "PacedDevice",
     "SampleBlock",
     "available_schemes",
     "common_options",

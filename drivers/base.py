@@ -451,7 +451,7 @@ class Device(ABC):
     def stop(self) -> None:
         """Stop streaming; buffered samples stay readable."""
         with self._lock:
-            if self._state not in ("streaming", "reconnecting", "disconnected"):
+            if self._state not in ("streaming", "reconnecting", "disconnected", "finished"):
                 return
             self._state = "stopping"
         self._join_reader()
