@@ -35,6 +35,7 @@ class RingBuffer:
         self._start = 0  # physical index of the oldest unread row
         self._len = 0
         self.first_sample = 0  # absolute sample index of the oldest unread row
+        self._next: int | None = None  # index the next pushed row must have
 
     def __len__(self) -> int:
         return self._len
@@ -52,13 +53,14 @@ class RingBuffer:
         with NaN rows before pushing).
         """
         n = data.shape[0]
+        if self._next is not None and first_sample != self._next:
+            raise ValueError(
+                f"ring buffer: rows must be contiguous, expected index {self._next}, "
+                f"got {first_sample}"
+            )
+        self._next = first_sample + n
         if self._len == 0:
             self.first_sample = first_sample
-        elif first_sample != self.first_sample + self._len:
-            raise ValueError(
-                f"ring buffer: rows must be contiguous, expected index "
-                f"{self.first_sample + self._len}, got {first_sample}"
-            )
         overwritten = 0
         if n >= self.capacity:
             overwritten = self._len + n - self.capacity
