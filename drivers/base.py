@@ -430,7 +430,7 @@ class Device(ABC):
                     raise DeviceError(f"{self.url}: reader failed: {err}") from err
                 if self._state == "closed":
                     raise DeviceError(f"{self.url}: device was closed")
-                if self._state != "streaming":
+                if self._state not in ("streaming", "reconnecting"):
                     return None
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
