@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import time
 
@@ -25,10 +26,14 @@ def usb_url():
     return "usb://2E73:0001?serial=CONTRACT1&backend=contract"
 
 
-@pytest.fixture(params=[*SIMULATORS, "usb"])
+@pytest.fixture(params=[*SIMULATORS, "usb", "sim"])
 def device_url(request, sim_factory):
     if request.param == "usb":
         return request.getfixturevalue("usb_url")
+    if request.param == "sim":  # the simulated patient, built alongside the live pipeline
+        if importlib.util.find_spec("ecgcore.drivers.sim") is None:
+            pytest.skip("drivers/sim.py (sim://) is not in the tree yet")
+        return "sim://ecg?leads=3&fs=250"
     sim = sim_factory(request.param)
     return SIMULATORS[request.param].url_for(sim)
 
