@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import signal
 import subprocess
@@ -46,12 +45,11 @@ def test_eight_writers_keep_one_valid_chain(log_url, tmp_path):
     assert sorted(e.notes for e in entries) == sorted(
         f"w{i}-{n}" for i in range(N_WORKERS) for n in range(PER_WORKER)
     )
-    # Each worker's own entries stay in its order, and writers did interleave.
+    # Each worker's own entries stay in its order. (How writers interleave is up
+    # to the lock: SQLite's busy handler is not fair, so it is not asserted.)
     for i in range(N_WORKERS):
         mine = [int(e.notes.split("-")[1]) for e in entries if e.technician == f"tech-{i}"]
         assert mine == list(range(PER_WORKER))
-    switches = sum(a.technician != b.technician for a, b in itertools.pairwise(entries))
-    assert switches > N_WORKERS
     # All workers agreed on one pseudonymisation key.
     refs = Counter((e.patient_ref, e.key_id) for e in entries)
     assert len(refs) == 3
