@@ -1,0 +1,138 @@
+"""Whole-record analysis: filter, detect R-peaks, summarise heart rate and rhythm.
+
+This is the batch path shared by ``ecg analyze``, ``ecg detect``, the demo and
+the grading stage; it only composes the stages (filters, detect, heart_rate,
+rhythm) and holds no signal processing of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from ecgcore._validate import logger
+from ecgcore.detect import detect_r_peaks
+from ecgcore.errors import SignalError
+from ecgcore.heart_rate import HeartRateSummary, heart_rate_summary
+from ecgcore.recording import Recording
+
+__all__ = ["RecordAnalysis", "analyze_recording", "default_analysis_lead"]
+
+#: Leads tried, in order, when no lead is given: the classic rhythm leads.
+_PREFERRED_LEADS = ("II", "MLII", "ECG", "I", "V5", "V1")
+
+
+def default_analysis_lead(rec: Recording) -> int:
+    """Return the index of the lead to analyse when none is given.
+
+    Lead II (or MIT-BIH's MLII) when present, else the first lead.
+    """
+    upper = [name.upper() for name in rec.lead_names]
+    for name in _PREFERRED_LEADS:
+        if name.upper() in upper:
+            return upper.index(name.upper())
+    return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordAnalysis:
+    """Result of :func:`analyze_recording`.
+
+    Attributes
+    ----------
+    record : str
+        Record name.
+    lead : str
+        Name of the analysed lead.
+    fs : float
+        Sampling rate in Hz.
+    duration_s : float
+        Analysed duration in seconds.
+    peaks_idx : ndarray of int64
+        R-peak sample indices.
+    heart_rate : HeartRateSummary
+        Heart-rate and RR statistics.
+    missing_s : float
+        Seconds of missing samples in the analysed lead.
+    rhythm : object or None
+        Beat and rhythm analysis (:class:`ecgcore.rhythm.RhythmAnalysis`) when run.
+    """
+
+    record: str
+    lead: str
+    fs: float
+    duration_s: float
+    peaks_idx: np.ndarray
+    heart_rate: HeartRateSummary
+    missing_s: float
+    rhythm: Any = None
+
+    @property
+    def n_beats(self) -> int:
+        """Number of detected beats."""
+        return int(self.peaks_idx.size)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-ready dictionary (plain Python types)."""
+        out: dict[str, Any] = {
+            "record": self.record,
+            "lead": self.lead,
+            "fs": self.fs,
+            "duration_s": round(self.duration_s, 6),
+            "missing_s": round(self.missing_s, 6),
+            "n_beats": self.n_beats,
+            "heart_rate": self.heart_rate.to_json(),
+        }
+        if self.rhythm is not None:
+            out.update(self.rhythm.to_json())
+        return out
+
+
+def analyze_recording(
+    rec: Recording,
+    *,
+    lead: int | str | None = None,
+    rhythm: bool = True,
+) -> RecordAnalysis:
+    """Detect beats on one lead of ``rec`` and summarise heart rate (and rhythm).
+
+    Parameters
+    ----------
+    rec : Recording
+        The record to analyse.
+    lead : int or str, optional
+        Lead index or name; lead II (or MLII) by default, else lead 0.
+    rhythm : bool
+        Also classify beats and rhythm episodes when :mod:`ecgcore.rhythm` is available.
+    """
+    if rec.n_samples == 0:
+        raise SignalError(f"record {rec.name!r} has no samples")
+    idx = default_analysis_lead(rec) if lead is None else rec.lead_index(lead)
+    signal_mv = rec.lead_mv(idx)
+    peaks = detect_r_peaks(signal_mv, rec.fs)
+    summary = heart_rate_summary(peaks, rec.fs)
+    missing_s = float(np.count_nonzero(np.isnan(signal_mv))) / rec.fs
+    rhythm_result = None
+    if rhythm:
+        rhythm_result = _analyze_rhythm(rec, idx, peaks)
+    logger.info("%s: %d beats on lead %s", rec.name, peaks.size, rec.lead_names[idx])
+    return RecordAnalysis(
+        record=rec.name,
+        lead=rec.lead_names[idx],
+        fs=rec.fs,
+        duration_s=rec.duration_s,
+        peaks_idx=peaks,
+        heart_rate=summary,
+        missing_s=missing_s,
+        rhythm=rhythm_result,
+    )
+
+
+def _analyze_rhythm(rec: Recording, lead_idx: int, peaks: np.ndarray) -> Any:
+    try:
+        from ecgcore.rhythm import analyze_rhythm  # noqa: PLC0415 - optional stage
+    except ImportError:
+        return None
+    return analyze_rhythm(rec, lead=lead_idx, peaks=peaks)
