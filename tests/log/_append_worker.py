@@ -1,7 +1,8 @@
 """Child process for the concurrency tests: append entries to a log.
 
 Usage: python _append_worker.py URL WORKER_INDEX COUNT START_FILE
-Waits until START_FILE exists (so all workers start together), then appends
+Opens the log, creates ``ready-<index>`` next to START_FILE, waits until
+START_FILE exists (so all workers start together), then appends
 COUNT entries whose notes are "w<index>-<n>".
 """
 
@@ -17,6 +18,7 @@ from ecgcore.log import open_log
 def main() -> None:
     url, index, count, start = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
     with open_log(url) as log:
+        start.with_name(f"ready-{index}").touch()
         deadline = time.monotonic() + 60
         while not start.exists():
             if time.monotonic() > deadline:

@@ -31,7 +31,11 @@ def test_eight_writers_keep_one_valid_chain(log_url, tmp_path):
     # The log does not exist yet: the workers also race to create it and its key.
     start = tmp_path / "start"
     procs = [_spawn(log_url, i, PER_WORKER, start) for i in range(N_WORKERS)]
-    time.sleep(0.5)
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("ready-*"))) < N_WORKERS:  # every log open, none appending
+        assert all(p.poll() is None for p in procs), [p.communicate()[1] for p in procs]
+        assert time.monotonic() < deadline, "workers did not get ready"
+        time.sleep(0.01)
     start.touch()
     for proc in procs:
         _, err = proc.communicate(timeout=120)
