@@ -1,0 +1,38 @@
+"""ecgcore: ECG acquisition from real hardware and cardiac rhythm analysis.
+
+The public API is re-exported here; every other module is private unless its
+package documents it (``ecgcore.drivers``, ``ecgcore.datasets``,
+``ecgcore.benchmarks``, ``ecgcore.log``).
+"""
+
+from ecgcore._validate import set_log_level
+from ecgcore._version import __version__
+from ecgcore.errors import (
+    DataError,
+    DeviceError,
+    ECGCoreError,
+    FormatError,
+    LogError,
+    SignalError,
+)
+from ecgcore.recording import Recording
+
+__all__ = [
+    "DataError",
+    "DeviceError",
+    "ECGCoreError",
+    "FormatError",
+    "LogError",
+    "Recording",
+    "SignalError",
+    "__version__",
+    "set_log_level",
+]
+
+# --- io ---------------------------------------------------------------------
+
+# --- filters and heart rate ---------------------------------------------------
+
+# --- detect -----------------------------------------------------------------
+
+# --- analysis ---------------------------------------------------------------
