@@ -2,8 +2,17 @@
 
 Plain functions over arrays, compiled through :func:`ecgcore._jit.jit`.
 The state layout is scipy's: ``zi`` has shape ``(n_sections, 2)`` per channel
-(transposed direct form II), so ``scipy.signal.sosfilt_zi`` and
-``scipy.signal.sosfilt`` are valid references in tests.
+(transposed direct form II), so ``scipy.signal.sosfilt_zi``,
+``scipy.signal.sosfilt`` and ``scipy.signal.sosfiltfilt`` are valid references
+in tests.
+
+Missing samples (NaN) are handled by the ``*_nan_*`` kernels: a NaN input gives
+a NaN output and marks the channel as waiting; the first valid sample after it
+re-initialises the state to the steady state for that sample
+(``zi = zi_unit * x``, as ``scipy.signal.sosfilt_zi(sos) * x[0]``), so a gap
+never poisons the state and nothing is interpolated across it. Because the
+decision is taken per sample, chunked and whole-array processing run exactly
+the same arithmetic.
 """
 
 from __future__ import annotations
@@ -41,8 +50,144 @@ def sosfilt_1d(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
 
 @jit
 def sosfilt_2d(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
-    """Filter every column of ``x`` (n_samples, n_channels); ``zi`` is (n_channels, n_sections, 2)."""
+    """Filter every column of ``x`` (n_samples, n_channels).
+
+    ``zi`` is (n_channels, n_sections, 2).
+    """
     y = np.empty_like(x)
     for c in range(x.shape[1]):
         y[:, c] = sosfilt_1d(sos, np.ascontiguousarray(x[:, c]), zi[c])
+    return y
+
+
+@jit
+def sosfilt_nan_1d(
+    sos: np.ndarray,
+    zi_unit: np.ndarray,
+    x: np.ndarray,
+    zi: np.ndarray,
+    waiting: np.ndarray,
+) -> np.ndarray:
+    """Causal NaN-aware filtering of one channel, updating ``zi`` and ``waiting`` in place.
+
+    Parameters
+    ----------
+    sos : ndarray, shape (n_sections, 6)
+        Second-order sections.
+    zi_unit : ndarray, shape (n_sections, 2)
+        Steady-state of the cascade for a unit step (``scipy.signal.sosfilt_zi``).
+    x : ndarray, shape (n_samples,)
+        Input samples; NaN marks a missing sample.
+    zi : ndarray, shape (n_sections, 2)
+        Filter state; holds the final state on return.
+    waiting : ndarray of bool, shape (1,)
+        True when the state must be initialised from the next valid sample
+        (start of the stream, or after a NaN); updated on return.
+    """
+    n_sections = sos.shape[0]
+    y = np.empty_like(x)
+    for i in range(x.shape[0]):
+        v = x[i]
+        if np.isnan(v):
+            y[i] = np.nan
+            waiting[0] = True
+            continue
+        if waiting[0]:
+            for s in range(n_sections):
+                zi[s, 0] = zi_unit[s, 0] * v
+                zi[s, 1] = zi_unit[s, 1] * v
+            waiting[0] = False
+        for s in range(n_sections):
+            out = sos[s, 0] * v + zi[s, 0]
+            zi[s, 0] = sos[s, 1] * v - sos[s, 4] * out + zi[s, 1]
+            zi[s, 1] = sos[s, 2] * v - sos[s, 5] * out
+            v = out
+        y[i] = v
+    return y
+
+
+@jit
+def sosfilt_nan_2d(
+    sos: np.ndarray,
+    zi_unit: np.ndarray,
+    x: np.ndarray,
+    zi: np.ndarray,
+    waiting: np.ndarray,
+) -> np.ndarray:
+    """:func:`sosfilt_nan_1d` on every column of ``x`` (n_samples, n_channels).
+
+    ``zi`` is (n_channels, n_sections, 2) and ``waiting`` is (n_channels,) bool.
+    """
+    y = np.empty_like(x)
+    for c in range(x.shape[1]):
+        y[:, c] = sosfilt_nan_1d(
+            sos, zi_unit, np.ascontiguousarray(x[:, c]), zi[c], waiting[c : c + 1]
+        )
+    return y
+
+
+@jit
+def _filtfilt_segment(
+    sos: np.ndarray, zi_unit: np.ndarray, x: np.ndarray, padlen: int
+) -> np.ndarray:
+    """Forward-backward filtering of a finite 1-D segment, as ``scipy.signal.sosfiltfilt``.
+
+    Odd extension by ``padlen`` samples on both sides, state initialised to the
+    steady state of the first sample of each pass, extension removed at the end.
+    """
+    n = x.shape[0]
+    n_sections = sos.shape[0]
+    ext = np.empty(n + 2 * padlen)
+    for k in range(padlen):
+        ext[k] = 2.0 * x[0] - x[padlen - k]
+        ext[n + padlen + k] = 2.0 * x[n - 1] - x[n - 2 - k]
+    ext[padlen : padlen + n] = x
+    zi = np.empty((n_sections, 2))
+    for s in range(n_sections):
+        zi[s, 0] = zi_unit[s, 0] * ext[0]
+        zi[s, 1] = zi_unit[s, 1] * ext[0]
+    fwd = sosfilt_1d(sos, ext, zi)
+    rev = fwd[::-1].copy()
+    for s in range(n_sections):
+        zi[s, 0] = zi_unit[s, 0] * rev[0]
+        zi[s, 1] = zi_unit[s, 1] * rev[0]
+    back = sosfilt_1d(sos, rev, zi)
+    return back[::-1][padlen : padlen + n].copy()
+
+
+@jit
+def sosfiltfilt_nan_1d(
+    sos: np.ndarray, zi_unit: np.ndarray, x: np.ndarray, padlen: int
+) -> np.ndarray:
+    """Zero-phase filtering of one channel, each run of valid samples on its own.
+
+    NaN samples stay NaN; every run of consecutive valid samples is filtered
+    forward-backward independently with ``min(padlen, run_length - 1)`` samples
+    of odd extension, so nothing leaks across a gap.
+    """
+    n = x.shape[0]
+    y = np.empty_like(x)
+    i = 0
+    while i < n:
+        if np.isnan(x[i]):
+            y[i] = np.nan
+            i += 1
+            continue
+        j = i
+        while j < n and not np.isnan(x[j]):
+            j += 1
+        pad = min(padlen, j - i - 1)
+        y[i:j] = _filtfilt_segment(sos, zi_unit, x[i:j], pad)
+        i = j
+    return y
+
+
+@jit
+def sosfiltfilt_nan_2d(
+    sos: np.ndarray, zi_unit: np.ndarray, x: np.ndarray, padlen: int
+) -> np.ndarray:
+    """:func:`sosfiltfilt_nan_1d` on every column of ``x`` (n_samples, n_channels)."""
+    y = np.empty_like(x)
+    for c in range(x.shape[1]):
+        y[:, c] = sosfiltfilt_nan_1d(sos, zi_unit, np.ascontiguousarray(x[:, c]), padlen)
     return y
