@@ -130,17 +130,19 @@ def sosfilt_nan_2d(
 def _filtfilt_segment(
     sos: np.ndarray, zi_unit: np.ndarray, x: np.ndarray, padlen: int
 ) -> np.ndarray:
-    """Forward-backward filtering of a finite 1-D segment, as ``scipy.signal.sosfiltfilt``.
+    """Forward-backward filtering of a finite 1-D segment.
 
-    Odd extension by ``padlen`` samples on both sides, state initialised to the
-    steady state of the first sample of each pass, extension removed at the end.
+    As ``scipy.signal.sosfiltfilt(sos, x, padtype="even", padlen=padlen)``:
+    even (mirror) extension by ``padlen`` samples on both sides, state
+    initialised to the steady state of the first sample of each pass,
+    extension removed at the end.
     """
     n = x.shape[0]
     n_sections = sos.shape[0]
     ext = np.empty(n + 2 * padlen)
     for k in range(padlen):
-        ext[k] = 2.0 * x[0] - x[padlen - k]
-        ext[n + padlen + k] = 2.0 * x[n - 1] - x[n - 2 - k]
+        ext[k] = x[padlen - k]
+        ext[n + padlen + k] = x[n - 2 - k]
     ext[padlen : padlen + n] = x
     zi = np.empty((n_sections, 2))
     for s in range(n_sections):
@@ -163,7 +165,7 @@ def sosfiltfilt_nan_1d(
 
     NaN samples stay NaN; every run of consecutive valid samples is filtered
     forward-backward independently with ``min(padlen, run_length - 1)`` samples
-    of odd extension, so nothing leaks across a gap.
+    of even extension, so nothing leaks across a gap.
     """
     n = x.shape[0]
     y = np.empty_like(x)

@@ -79,12 +79,18 @@ def _design_sos(spec: FilterSpec, fs: float, zero_phase: bool) -> np.ndarray:
     return np.ascontiguousarray(np.vstack(parts), dtype=np.float64)
 
 
-def default_padlen(sos: np.ndarray) -> int:
-    """Odd-extension length of ``scipy.signal.sosfiltfilt`` for ``sos`` (its default)."""
-    n_sections = sos.shape[0]
-    ntaps = 2 * n_sections + 1
-    ntaps -= min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
-    return 3 * ntaps
+def default_padlen(sos: np.ndarray, *, tol: float = 1e-3) -> int:
+    """Edge-extension length (samples per side) for forward-backward filtering with ``sos``.
+
+    The number of samples over which the slowest pole of the cascade decays
+    to ``tol`` (|p|^n <= tol), i.e. how long the filter remembers its start:
+    with an extension this long the start-up of each pass has died out before
+    it reaches the signal. It is capped at ``n_samples - 1`` when filtering.
+    """
+    radius = max(float(np.abs(np.roots(section[3:])).max(initial=0.0)) for section in sos)
+    if radius <= 0.0:
+        return 1
+    return max(1, math.ceil(math.log(tol) / math.log(radius)))
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -104,7 +110,8 @@ class FilterDesign:
     zi_unit : ndarray, shape (n_sections, 2)
         Steady-state for a unit step input (``scipy.signal.sosfilt_zi``).
     padlen : int
-        Odd-extension length per side for forward-backward filtering.
+        Even-extension length per side for forward-backward filtering
+        (:func:`default_padlen`).
     """
 
     spec: FilterSpec

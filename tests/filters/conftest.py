@@ -30,8 +30,6 @@ def minus3db() -> Callable[..., float]:
     """``minus3db(sos, fs, passes, lo_hz, hi_hz)``: the -3 dB frequency inside [lo, hi]."""
 
     def find(sos: np.ndarray, fs: float, passes: int, lo_hz: float, hi_hz: float) -> float:
-        return brentq(
-            lambda f: _gain_db(sos, f, fs, passes)[0] + 3.0, lo_hz, hi_hz, xtol=1e-9
-        )
+        return brentq(lambda f: _gain_db(sos, f, fs, passes)[0] + 3.0, lo_hz, hi_hz, xtol=1e-9)
 
     return find
