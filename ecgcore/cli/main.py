@@ -21,7 +21,7 @@ from ecgcore._version import __version__
 from ecgcore.errors import ECGCoreError
 
 #: Command modules, in the order they appear in ``ecg --help``.
-COMMAND_MODULES: tuple[str, ...] = ("log", "technician", "devices", "sim")
+COMMAND_MODULES: tuple[str, ...] = ("log", "technician", "devices", "sim", "datasets", "bench")
 
 EXIT_OK = 0
 EXIT_DATA_ERROR = 1
