@@ -32,6 +32,45 @@ __all__ = [
 # --- io ---------------------------------------------------------------------
 
 # --- filters and heart rate ---------------------------------------------------
+from ecgcore.filters import (
+    PRESETS,
+    FilterSpec,
+    StreamingFilter,
+    design_filter,
+    filter_signal,
+    get_preset,
+    list_presets,
+)
+from ecgcore.heart_rate import (
+    HeartRateSummary,
+    HRVResult,
+    RRCleaning,
+    clean_rr,
+    heart_rate_average,
+    heart_rate_instantaneous,
+    heart_rate_summary,
+    hrv,
+    rr_intervals,
+)
+
+__all__ += [
+    "PRESETS",
+    "FilterSpec",
+    "HRVResult",
+    "HeartRateSummary",
+    "RRCleaning",
+    "StreamingFilter",
+    "clean_rr",
+    "design_filter",
+    "filter_signal",
+    "get_preset",
+    "heart_rate_average",
+    "heart_rate_instantaneous",
+    "heart_rate_summary",
+    "hrv",
+    "list_presets",
+    "rr_intervals",
+]
 
 # --- detect -----------------------------------------------------------------
 
