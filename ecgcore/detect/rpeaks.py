@@ -16,6 +16,8 @@ import scipy.signal
 from ecgcore._validate import as_signal_1d, check_fs
 from ecgcore.detect import _rpeaks_numba as _k
 from ecgcore.errors import SignalError
+from ecgcore.filters import FilterSpec
+from ecgcore.filters.design import get_design
 
 __all__ = ["FS_MAX_HZ", "FS_MIN_HZ", "RPeakDetector", "detect_r_peaks"]
 
@@ -29,11 +31,10 @@ _CAND_CAPACITY = 64
 class _Tuning:
     """Detector constants in physical units; the same for every record and fs."""
 
-    band_hz: tuple[float, float] = (5.0, 15.0)  # band-pass of the detection feature
-    band_order: int = 2  # Butterworth order (per edge)
+    band: FilterSpec | str = "detection"  # band-pass of the feature (ecgcore.filters preset)
     highpass_hz: float = 0.5  # baseline removal of the signal the peak is placed on
-    window_s: float = 0.080  # moving average of |derivative|
-    deriv_s: float = 0.010  # derivative lag
+    window_s: float = 0.100  # moving average of |derivative|
+    deriv_s: float = 1.0 / 30.0  # derivative lag: first zero at the 30 Hz band edge
     preblank_s: float = 0.250
     peak_timeout_s: float = 0.095
     twave_s: float = 0.360
@@ -71,10 +72,9 @@ def _feature_delay(sos: np.ndarray, fs: float, k: int, w: int) -> int:
 
 def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Kernel parameter vector, band-pass sections, unit steady state and ring size."""
-    sos = scipy.signal.butter(
-        tuning.band_order, tuning.band_hz, btype="bandpass", output="sos", fs=fs
-    )
-    zi_unit = scipy.signal.sosfilt_zi(sos)
+    design = get_design(tuning.band, fs, zero_phase=False)
+    sos = np.array(design.sos)
+    zi_unit = np.array(design.zi_unit)
 
     def samples(seconds: float) -> float:
         return float(max(1, round(seconds * fs)))
