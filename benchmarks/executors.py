@@ -95,7 +95,7 @@ class DaskExecutor:
         from distributed import as_completed as dask_as_completed
 
         items = list(tasks)
-        with Client(self.scheduler, set_as_default=False) as client:
+        with Client(self.scheduler, set_as_default=False) as client, client.as_current():
             futures = [client.submit(fn, task, pure=False) for task in items]
             index = {f.key: k for k, f in enumerate(futures)}
             for fut in dask_as_completed(futures):
