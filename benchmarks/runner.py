@@ -21,7 +21,7 @@ from ecgcore.benchmarks.detect import NoiseCondition, RecordTask, run_record_tas
 from ecgcore.benchmarks.executors import Executor, LocalExecutor
 from ecgcore.benchmarks.machine import machine_info
 from ecgcore.benchmarks.peers import DEFAULT_DETECTORS, detector_status
-from ecgcore.benchmarks.results import BenchmarkResult, DetectorState, DetectRow, gross_rows
+from ecgcore.benchmarks.results import BenchmarkResult, DetectorState, gross_rows
 from ecgcore.datasets import Database, get_database
 from ecgcore.errors import DataError
 
@@ -96,13 +96,31 @@ class NoiseConfig:
 
 @dataclass(frozen=True)
 class BenchmarkKind:
-    """A kind of benchmark: how to make tasks, run one, and name it."""
+    """A kind of benchmark: how to make tasks, run one, and sum the rows.
+
+    Attributes
+    ----------
+    name, description : str
+        ``ecg bench <name>`` and its help line.
+    config_type : type
+        Frozen dataclass holding the options (``config.detectors`` names what
+        runs; detectors that are not installed are reported and dropped).
+    make_tasks : callable
+        ``make_tasks(config, runnable_detectors) -> list of picklable tasks``.
+    run_task : callable
+        Module-level ``run_task(task) -> tuple of rows`` (runs on any executor).
+    summarize : callable
+        ``summarize(rows) -> tuple of gross rows``. Rows and gross rows need an
+        ``as_dict()``; the default suits :class:`DetectRow`. A rhythm or beat
+        classification kind brings its own row types and summary.
+    """
 
     name: str
     description: str
     config_type: type
     make_tasks: Callable[[Any, tuple[str, ...]], list[Any]]
-    run_task: Callable[[Any], tuple[DetectRow, ...]]
+    run_task: Callable[[Any], tuple[Any, ...]]
+    summarize: Callable[[Sequence[Any]], tuple[Any, ...]] = gross_rows
 
 
 _KINDS: dict[str, BenchmarkKind] = {}
@@ -265,7 +283,7 @@ def run_benchmark(
         raise DataError(f"no requested detector can run here ({reasons})")
     tasks = spec.make_tasks(config, runnable)
     executor = executor or LocalExecutor()
-    results: list[tuple[DetectRow, ...] | None] = [None] * len(tasks)
+    results: list[tuple[Any, ...] | None] = [None] * len(tasks)
     t0 = time.perf_counter()
     with tqdm(total=len(tasks), unit="record", disable=not progress, desc=kind) as bar:
         for k, rows in executor.map_unordered(spec.run_task, tasks):
@@ -278,7 +296,7 @@ def run_benchmark(
         config=dataclasses.asdict(config),
         detectors=states,
         rows=rows,
-        gross=gross_rows(rows),
+        gross=spec.summarize(rows),
         executor=executor.description,
         wall_s=wall,
         machine=machine_info(),
