@@ -57,7 +57,7 @@ P_BLS_WIN = 6  # baseline-shift check window ending at the feature peak (samples
 P_BLS_PAIR = 7  # largest distance of the +/- slope pair of a QRS (samples)
 P_TH = 8  # threshold position between the noise and QRS levels
 P_DELAY = 9  # feature peak -> QRS centre (samples)
-P_REFINE = 10  # half-width of the extreme search (samples)
+P_REFINE_BEFORE = 10  # extreme search starts this long before the QRS centre (samples)
 P_FLOOR = 11  # smallest feature peak considered (mV)
 P_SB_FACTOR = 12  # search-back threshold factor
 P_REFRACT = 13  # refractory period (samples)
@@ -66,7 +66,8 @@ P_HP_A = 15  # first-order high-pass coefficient
 P_RR_INIT = 16  # initial RR interval (samples)
 P_RR_MAX = 17  # longest RR interval used for the search-back interval (samples)
 P_SB_MIN_GAP = 18  # search-back candidates start this long after a QRS (samples)
-N_PARAMS = 19
+P_REFINE_AFTER = 19  # extreme search ends this long after the QRS centre (samples)
+N_PARAMS = 20
 
 # integer state
 I_N = 0  # absolute index of the next sample
@@ -153,29 +154,53 @@ def _update_threshold(st) -> None:
 
 @jit
 def _refine(st, pos: int) -> int:
-    """Sample of the largest ``|hp|`` within +/- refine samples of the QRS centre."""
+    """Sample of the dominant extreme of ``hp`` around the QRS centre of ``pos``.
+
+    The search runs from ``refine_before`` samples before the delay-compensated
+    centre to ``refine_after`` samples after it (wide complexes make the
+    feature peak late, never early). Only local extrema count, so a window edge
+    on a slope is never taken, and their size is measured from the window's
+    median (the local isoelectric level), so residual baseline wander does not
+    matter. Returns -1 when the window is empty.
+    """
     par, ist, _fst, _cand, _bufs, rings, _out = st
     hp_ring = rings[R_HP]
     mask = hp_ring.shape[0] - 1
     newest = ist[I_NOW]
     centre = pos - int(par[P_DELAY])
-    r = int(par[P_REFINE])
     # never closer than half the refractory period to the previous peak, never
     # before the current segment or outside the ring
     lo = max(
-        centre - r,
+        centre - int(par[P_REFINE_BEFORE]),
         ist[I_LAST_EMIT] + int(par[P_REFRACT]) // 2,
-        newest - hp_ring.shape[0] + 1,
+        newest - hp_ring.shape[0] + 2,
         ist[I_SEG_START],
     )
-    hi = min(centre + r, newest)
+    hi = min(centre + int(par[P_REFINE_AFTER]), newest)
+    if hi < lo:
+        return -1
+    win = np.empty(hi - lo + 1)
+    for t in range(lo, hi + 1):
+        win[t - lo] = hp_ring[t & mask]
+    base = np.median(win)
     best = -1
     best_val = -1.0
+    prev = hp_ring[(lo - 1) & mask] if lo > ist[I_SEG_START] else win[0]
     for t in range(lo, hi + 1):
-        v = abs(hp_ring[t & mask])
-        if v > best_val:
-            best_val = v
+        v = win[t - lo]
+        nxt = win[t - lo + 1] if t < hi else (hp_ring[(t + 1) & mask] if t < newest else v)
+        is_extremum = (v >= prev and v >= nxt) or (v <= prev and v <= nxt)
+        dev = abs(v - base)
+        if is_extremum and dev > best_val:
+            best_val = dev
             best = t
+        prev = v
+    if best < 0:  # monotonic window: take its largest deviation
+        for t in range(lo, hi + 1):
+            dev = abs(win[t - lo] - base)
+            if dev > best_val:
+                best_val = dev
+                best = t
     return best
 
 

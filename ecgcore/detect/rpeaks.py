@@ -42,7 +42,8 @@ class _Tuning:
     bls_win_s: float = 0.220
     bls_pair_s: float = 0.150
     threshold: float = 0.3125
-    refine_s: float = 0.075
+    refine_before_s: float = 0.120
+    refine_after_s: float = 0.060
     floor_mv: float = 0.005  # smallest feature peak considered (mean |d|, mV)
     searchback_factor: float = 0.5
     refractory_s: float = 0.200
@@ -92,7 +93,8 @@ def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, np.ndarray, np.
     p[_k.P_BLS_PAIR] = samples(tuning.bls_pair_s)
     p[_k.P_TH] = tuning.threshold
     p[_k.P_DELAY] = _feature_delay(sos, fs, k, w)
-    p[_k.P_REFINE] = samples(tuning.refine_s)
+    p[_k.P_REFINE_BEFORE] = samples(tuning.refine_before_s)
+    p[_k.P_REFINE_AFTER] = samples(tuning.refine_after_s)
     p[_k.P_FLOOR] = tuning.floor_mv
     p[_k.P_SB_FACTOR] = tuning.searchback_factor
     p[_k.P_REFRACT] = samples(tuning.refractory_s)
