@@ -154,6 +154,21 @@ def _select_records(db: Database, wanted: Sequence[str] | None) -> list[str]:
     return list(wanted)
 
 
+def _scored_records(db: Database, wanted: Sequence[str] | None) -> list[str]:
+    """Records to score: those with a reference file (all of ``wanted`` must have one)."""
+    records = _select_records(db, wanted)
+    lacking = [r for r in records if not db.has_reference(r)]
+    if wanted is not None and lacking:
+        raise DataError(
+            f"{db.info.name}: record(s) {', '.join(lacking)} have no reference annotations "
+            f"(.{db.info.reference_extension}) to score against"
+        )
+    scored = [r for r in records if r not in set(lacking)]
+    if not scored:
+        raise DataError(f"{db.info.name}: no record with reference annotations under {db.path}")
+    return scored
+
+
 def _detect_tasks(config: DetectConfig, detectors: tuple[str, ...]) -> list[RecordTask]:
     db = get_database(config.database, config.data_dir)
     if not db.info.beat_reference:
@@ -172,7 +187,7 @@ def _detect_tasks(config: DetectConfig, detectors: tuple[str, ...]) -> list[Reco
             max_duration_s=config.max_duration_s,
             cpu=config.cpu,
         )
-        for r in _select_records(db, config.records)
+        for r in _scored_records(db, config.records)
     ]
 
 
@@ -211,7 +226,7 @@ def _noise_tasks(config: NoiseConfig, detectors: tuple[str, ...]) -> list[Record
             )
     if config.noises and config.snrs:
         db = get_database(config.database, config.data_dir)
-        records = _select_records(db, config.records)
+        records = _scored_records(db, config.records)
         missing = [n for n in config.noises if not nstdb.is_present(n)]
         if missing:
             raise DataError(

@@ -184,6 +184,14 @@ class Database:
             base.with_name(base.name + ext).is_file() for ext in (".dat", ".mat")
         )
 
+    def has_reference(self, record: str) -> bool:
+        """True when the record's reference annotation file is on disk."""
+        ext = self.info.reference_extension
+        if ext is None:
+            return False
+        base = self.record_file(record)
+        return base.with_name(f"{base.name}.{ext}").is_file()
+
     def records(self) -> list[str]:
         """Records present locally, in official order."""
         if not self.path.is_dir():
@@ -261,7 +269,7 @@ class Database:
         recording = read_record(path, leads=leads)
         annotations = None
         ext = self.info.reference_extension
-        if ext is not None and path.with_name(f"{path.name}.{ext}").is_file():
+        if ext is not None and self.has_reference(record):
             annotations = read_annotations(path, ext)
         return recording, annotations
 

@@ -19,6 +19,7 @@ from ecgcore.benchmarks.report import format_markdown
 from ecgcore.benchmarks.results import BenchmarkResult
 from ecgcore.benchmarks.runner import DetectConfig, run_benchmark
 from ecgcore.cli.main import main
+from ecgcore.datasets import get_database
 from ecgcore.errors import DataError
 
 QUICK = {"max_duration_s": 300.0, "start_s": 60.0}
@@ -232,3 +233,18 @@ def test_cli_noise_runs_stress_records_and_added_noise(
     out = capsys.readouterr().out
     assert "| sleepecg | ma 6 dB | 1 |" in out
     assert "| sleepecg | em 0 dB (nstdb) | 1 |" in out
+
+
+@pytest.mark.shared_data
+def test_records_without_reference_are_skipped_or_refused(data_dir: Path) -> None:
+    nstdb = get_database("nstdb", data_dir)
+    stress = [r for r in nstdb.records() if nstdb.has_reference(r)]
+    if not stress or "bw" not in nstdb.records():
+        pytest.skip("nstdb stress and noise records not in the local data")
+    cfg = DetectConfig(database="nstdb", detectors=("sleepecg",), data_dir=str(data_dir), **QUICK)
+    result = run_benchmark("detect", cfg, progress=False)
+    assert [r.record for r in result.rows] == stress  # bw, ma (no .atr) left out
+    with pytest.raises(DataError, match=r"bw have no reference annotations \(.atr\)"):
+        run_benchmark(
+            "detect", DetectConfig(database="nstdb", records=("bw",), data_dir=str(data_dir))
+        )
