@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecgcore.benchmarks.aami import aami_class, rhythm_label
 from ecgcore.datasets._paths import data_root
+from ecgcore.datasets.labels import aami_class, rhythm_label
 from ecgcore.datasets.registry import DatabaseInfo, database_info
 from ecgcore.errors import DataError
 
