@@ -21,7 +21,15 @@ from ecgcore._version import __version__
 from ecgcore.errors import ECGCoreError
 
 #: Command modules, in the order they appear in ``ecg --help``.
-COMMAND_MODULES: tuple[str, ...] = ("log", "technician", "devices", "sim", "datasets", "bench")
+COMMAND_MODULES: tuple[str, ...] = (
+    "log",
+    "technician",
+    "devices",
+    "sim",
+    "datasets",
+    "bench",
+    "serve",
+)
 
 EXIT_OK = 0
 EXIT_DATA_ERROR = 1

@@ -1,0 +1,1 @@
+"""Routers of the station app, one per page (plus sign-in)."""
