@@ -54,7 +54,7 @@ def make_settings(station_dir: Path) -> Callable[..., WebSettings]:
 
 
 @pytest.fixture
-def localclient(make_settings) -> Iterator:
+def local_client(make_settings) -> Iterator:
     """A loopback station without login (the local admin user)."""
     with client(create_app(make_settings())) as c:
         c.headers["X-CSRF-Token"] = csrf_of(c)

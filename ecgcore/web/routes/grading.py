@@ -191,7 +191,7 @@ def change_grade(
     target = log.get(entry_id)
     if target.kind != "recording" or target.grade is None:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, f"entry {entry_id} carries no grade"
+            422, f"entry {entry_id} carries no grade"
         )
     amendment = log.amend(entry_id, reason=body.reason, author=user.name, grade=body.grade)
     return {"amendment": entry_json(amendment)}

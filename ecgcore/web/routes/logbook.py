@@ -196,7 +196,7 @@ def entry_tracing(
     try:
         rec = read_record(path)
     except (DataError, ValueError, OSError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+        raise HTTPException(422, str(exc)) from None
     analysis: dict[str, Any] | None
     peaks: list[int] = []
     try:
@@ -237,7 +237,7 @@ def amend_entry(
     target = log.get(entry_id)
     if target.kind != "recording":
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            422,
             f"entry {entry_id} is a {target.kind}; only recording entries are amended here",
         )
     amendment = log.amend(entry_id, reason=body.reason, author=user.name, **body.changes)
