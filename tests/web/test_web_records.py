@@ -65,7 +65,8 @@ def test_symlink_out_of_the_station_is_not_a_record(station_dir, tmp_path):
 
 def _wfdb_files(tmp_path, name="exam1"):
     hea = write_wfdb(tmp_path / "src", name, seconds=4.0)
-    return [(hea.name, hea.read_bytes()), (f"{name}.dat", (hea.parent / f"{name}.dat").read_bytes())]
+    dat = hea.with_suffix(".dat")
+    return [(hea.name, hea.read_bytes()), (dat.name, dat.read_bytes())]
 
 
 def test_save_upload_reads_and_keeps_a_wfdb_record(station_dir, tmp_path):
@@ -80,7 +81,7 @@ def test_save_upload_reads_and_keeps_a_wfdb_record(station_dir, tmp_path):
 def test_header_naming_a_file_outside_the_upload_is_refused(station_dir, tmp_path):
     files = _wfdb_files(tmp_path)
     header = files[0][1].replace(b"exam1.dat", b"users.json")
-    with pytest.raises(RecordNameError, match="'users.json', which was not uploaded"):
+    with pytest.raises(RecordNameError, match=r"'users\.json', which was not uploaded"):
         save_upload(station_dir, [("exam1.hea", header), files[1]])
     header = files[0][1].replace(b"exam1.dat", b"../../users.json")
     with pytest.raises(DataError):  # wfdb itself refuses paths in signal lines
@@ -109,7 +110,7 @@ def test_garbage_record_is_refused_with_the_readers_message(station_dir, tmp_pat
     with pytest.raises(DataError, match="not a valid WFDB header"):
         save_upload(station_dir, [("junk.hea", b"this is not a header\n" * 10)])
     header, dat = _wfdb_files(tmp_path)
-    with pytest.raises(DataError, match="exam1.hea: not a readable ECG record"):
+    with pytest.raises(DataError, match=r"exam1\.hea: not a readable ECG record"):
         save_upload(station_dir, [header, (dat[0], dat[1][:1001])])  # truncated signal
     assert list_records(station_dir) == []
     assert list((station_dir / "uploads").iterdir()) == []
@@ -152,7 +153,10 @@ def test_upload_size_is_limited(make_settings, tmp_path):
 
 
 def test_report_names_cannot_traverse(local_client):
-    for path in ("/api/grading/report/..%2F..%2Fusers/x.pdf", "/api/grading/report/abc/..%2Fu.pdf"):
+    for path in (
+        "/api/grading/report/..%2F..%2Fusers/x.pdf",
+        "/api/grading/report/abc/..%2Fu.pdf",
+    ):
         r = local_client.get(path)
         assert r.status_code in (400, 404), (path, r.status_code)
     assert local_client.get("/api/grading/report/abc/../../users.json").status_code == 404
