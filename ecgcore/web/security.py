@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, WebSocket, status
+from starlette.requests import HTTPConnection
 
 from ecgcore.web.users import User
 
@@ -75,10 +76,14 @@ def current_user(request: Request) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-async def verify_csrf(request: Request) -> None:
-    """Reject unsafe requests without the session's CSRF token (403)."""
-    if request.method not in _UNSAFE:
+async def verify_csrf(conn: HTTPConnection) -> None:
+    """Reject unsafe requests without the session's CSRF token (403).
+
+    WebSockets are checked by origin instead (:func:`same_origin`).
+    """
+    if not isinstance(conn, Request) or conn.method not in _UNSAFE:
         return
+    request = conn
     expected = request.session.get("csrf")
     given = request.headers.get(CSRF_HEADER)
     if given is None:

@@ -190,9 +190,7 @@ def change_grade(
     log = station(request).log
     target = log.get(entry_id)
     if target.kind != "recording" or target.grade is None:
-        raise HTTPException(
-            422, f"entry {entry_id} carries no grade"
-        )
+        raise HTTPException(422, f"entry {entry_id} carries no grade")
     amendment = log.amend(entry_id, reason=body.reason, author=user.name, grade=body.grade)
     return {"amendment": entry_json(amendment)}
 

@@ -156,7 +156,7 @@ const EcgPaper = (() => {
         label(ctx, codes.join(", "), leftMm * mm, y0 - rowMm * zoom * mm / 2 + 12, "#8a4b00");
       }
       drawCalibration(ctx, 1 * mm, y0, mm, zoom);
-      label(ctx, lead.name, 1 * mm, y0 - 11 * mm * zoom + 2);
+      label(ctx, lead.name, leftMm * mm + 4, y0 - (rowMm * zoom * mm) / 2 + 13);
       ctx.save();
       ctx.beginPath(); ctx.rect(leftMm * mm, 0, cssW, cssH); ctx.clip();
       drawTrace(ctx, lead.mv, 0, Math.min(n, lead.mv.length), leftMm * mm, y0, pxPerSample, pxPerMv);

@@ -143,7 +143,8 @@
     state.leads.forEach((name, j) => {
       const y0 = rowY(j, mm);
       const off = state.leadOff[j];
-      P.label(tctx, name, 2 * mm, y0 - 10 * mm * state.zoom + 2, off ? P.COLORS.leadOff : undefined);
+      const top = y0 - (state.rowMm * state.zoom * mm) / 2;
+      P.label(tctx, name, x0 + 4, top + 13, off ? P.COLORS.leadOff : undefined);
       tctx.save();
       tctx.beginPath(); tctx.rect(x0, 0, cssW - x0, cssH); tctx.clip();
       if (off) tctx.globalAlpha = 0.35;

@@ -1,0 +1,87 @@
+"""End to end: the station served by uvicorn on 127.0.0.1, driven in headless Chromium.
+
+Screenshots of the live monitor and the grading page are checked pixel by
+pixel (grid and trace colours inside the canvas, the alarm banner when the
+simulated patient goes into VF) and kept in the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _browser import (
+    browser,
+    color_count,
+    element_pixels,
+    free_port,
+    require_chromium,
+    screenshot,
+    serve,
+    wait_for,
+)
+from _web_util import PASSWORD, write_wfdb
+from selenium.webdriver.common.by import By
+
+from ecgcore.log import open_log
+from ecgcore.web import create_app
+
+pytestmark = pytest.mark.slow
+
+GRID_MAJOR = "#e07a70"
+GRID_MINOR = "#f5c9c4"
+TRACE = "#0a1f5c"
+ALARM = "#d50000"
+ALARM_DARK = "#7f0000"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    require_chromium()
+    with browser() as driver:
+        yield driver
+
+
+@pytest.fixture
+def station(make_settings):
+    app = create_app(make_settings())
+    with serve(app, free_port()) as url:
+        yield app, url
+
+
+def test_live_monitor_draws_grid_traces_and_the_vf_alarm(chromium, station, tmp_path):
+    app, url = station
+    sessions = app.state.station.sessions
+    session = sessions.connect("sim://ecg?leads=12&fs=500&schedule=sinus:6,vf", opened_by="test")
+    chromium.get(f"{url}/monitor?session={session.id}")
+    wait_for(chromium, "window.ecgMonitorState && window.ecgMonitorState.frames > 30", 20,
+             "30 live frames")  # fmt: skip
+    state = chromium.execute_script(
+        "const s = window.ecgMonitorState; return {leads: s.leads, fs: s.fs, gaps: s.gaps};"
+    )
+    assert state["leads"][:3] == ["I", "II", "III"] and len(state["leads"]) == 12
+    assert state["fs"] == 500 and state["gaps"] == 0
+    canvas = chromium.find_element(By.ID, "trace-canvas")
+    img = screenshot(chromium, tmp_path / "monitor.png")
+    px = element_pixels(chromium, img, canvas)
+    assert px.shape[0] > 500 and px.shape[1] > 600
+    assert color_count(px, GRID_MAJOR) > 5_000, "5 mm grid lines missing"
+    assert color_count(px, GRID_MINOR) > 20_000, "1 mm grid lines missing"
+    assert color_count(px, TRACE, tol=40) > 3_000, "no trace drawn"
+    # 25 mm/s at 96 dpi: the grid's major lines are 5 mm = 18.9 CSS px apart.
+    col = px[:, px.shape[1] // 2]
+    rows = [i for i in range(len(col)) if color_count(col[i : i + 1], GRID_MAJOR) == 1]
+    spacing = sorted({b - a for a, b in zip(rows, rows[1:], strict=False)} - {0, 1})
+    assert spacing and abs(spacing[0] - 5 * 96 / 25.4) < 1.01
+    assert not chromium.find_element(By.ID, "alarm-banner").is_displayed()
+
+    wait_for(chromium, "!document.getElementById('alarm-banner').hidden", 25, "VF alarm")
+    banner = chromium.find_element(By.ID, "alarm-banner")
+    assert "VF" in banner.text.upper()
+    img = screenshot(chromium, tmp_path / "monitor-vf.png")
+    bpx = element_pixels(chromium, img, banner)
+    red = color_count(bpx, ALARM, tol=20) + color_count(bpx, ALARM_DARK, tol=20)
+    assert red > 0.5 * bpx.shape[0] * bpx.shape[1], "alarm banner is not red"
+    assert chromium.title.startswith("⚠ ALARM")
+    # Every page shows it, not only the monitor.
+    chromium.get(f"{url}/logbook")
+    wait_for(chromium, "!document.getElementById('alarm-banner').hidden", 10, "banner on log book")
+    sessions.disconnect(session.id)
