@@ -43,7 +43,9 @@ def require_chromium() -> None:
     except ImportError:
         missing.append("python package selenium")
     if missing:
-        msg = f"end-to-end tests need {', '.join(missing)} (apt-get install chromium chromium-driver)"
+        msg = f"end-to-end tests need {', '.join(missing)} (apt-get install chromium " + (
+            "chromium-driver)"
+        )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(msg)
         pytest.skip(msg)
