@@ -1,0 +1,100 @@
+"""Devices API and the live WebSocket: frames from the simulated patient, in order."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from starlette.websockets import WebSocketDisconnect
+
+from ecgcore.web.frames import decode_frame
+
+
+def _frames(ws, n):
+    hello = ws.receive_json()
+    assert hello["type"] == "hello"
+    frames = []
+    while len(frames) < n:
+        msg = ws.receive()
+        if msg.get("bytes") is not None:
+            frames.append(decode_frame(msg["bytes"]))
+    return hello, frames
+
+
+def test_detected_devices_list_schemes_and_simulators(local_client):
+    d = local_client.get("/api/devices").json()
+    schemes = {s["scheme"] for s in d["schemes"]}
+    assert {"sim", "file", "openbci"} <= schemes
+    assert "openbci" in {s["name"] for s in d["simulators"]}
+    assert any(p.startswith("sim://") for p in d["presets"])
+
+
+def test_connect_stream_and_disconnect(local_client):
+    r = local_client.post("/api/sessions", json={"url": "sim://ecg?leads=12&fs=500&lead_off=LA"})
+    assert r.status_code == 201, r.text
+    s = r.json()
+    assert s["info"]["fs"] == 500.0 and s["info"]["n_channels"] == 12
+    assert s["info"]["channels"][1]["name"] == "II" and s["info"]["serial_number"] == "SIM-0"
+    with local_client.websocket_connect(f"ws://127.0.0.1/ws/live/{s['id']}") as ws:
+        hello, frames = _frames(ws, 8)
+    assert hello["lead_names"][:2] == ["I", "II"] and hello["fs"] == 500.0
+    for a, b in itertools.pairwise(frames):
+        assert b.first_sample == a.first_sample + a.n_samples  # nothing skipped
+    assert all(f.data.shape[0] == 12 for f in frames)
+    assert 10 <= sum(f.n_samples for f in frames) / len(frames) <= 120  # ~80 ms batches
+    last = frames[-1].meta
+    # LA off: leads using the left arm electrode (I, III, aVL, aVR, aVF, V1-V6 via
+    # the central terminal) are flagged; per lead, by name.
+    assert last["lead_off"][0] is True
+    assert set(last) >= {"peaks", "hr_bpm", "rhythm", "alarms", "lead_off", "quality", "status"}
+    listed = local_client.get("/api/sessions").json()["sessions"]
+    assert [x["id"] for x in listed] == [s["id"]]
+    r = local_client.post("/api/sessions", json={"url": s["url"]})
+    assert r.status_code == 409 and "already connected" in r.json()["detail"]
+    assert local_client.delete(f"/api/sessions/{s['id']}").status_code == 200
+    assert local_client.get(f"/api/sessions/{s['id']}").status_code == 404
+
+
+def test_bad_device_urls_are_reported(local_client):
+    r = local_client.post("/api/sessions", json={"url": "sim://ecg?bogus=1"})
+    assert r.status_code == 409 and "bogus" in r.json()["detail"]
+    r = local_client.post("/api/sessions", json={"url": "nosuch://x"})
+    assert r.status_code == 409 and "unknown device scheme" in r.json()["detail"]
+
+
+def test_websocket_refuses_other_origins_and_anonymous_users(local_client, client_as):
+    sid = local_client.post("/api/sessions", json={"url": "sim://ecg?leads=1"}).json()["id"]
+    with (
+        pytest.raises(WebSocketDisconnect) as exc,
+        local_client.websocket_connect(
+            f"ws://127.0.0.1/ws/live/{sid}", headers={"Origin": "http://evil.example"}
+        ) as ws,
+    ):
+        ws.receive_json()
+    assert exc.value.code == 1008
+    with (
+        pytest.raises(WebSocketDisconnect),
+        local_client.websocket_connect("ws://127.0.0.1/ws/live/nosuch") as ws,
+    ):
+        ws.receive_json()
+    local_client.delete(f"/api/sessions/{sid}")
+
+
+def test_exposed_station_streams_only_to_signed_in_users(exposed_app, client_as):
+    from _web_util import client
+
+    tech = client_as("tech1")
+    sid = tech.post("/api/sessions", json={"url": "sim://ecg?leads=2"}).json()["id"]
+    anon = client(exposed_app, "192.0.2.10")  # no `with`: the app's lifespan stays up
+    with (
+        pytest.raises(WebSocketDisconnect) as exc,
+        anon.websocket_connect(f"ws://192.0.2.10/ws/live/{sid}") as ws,
+    ):
+        ws.receive_json()
+    assert exc.value.code == 1008
+    grader = client_as("grader1")
+    with grader.websocket_connect(f"ws://192.0.2.10/ws/live/{sid}") as ws:
+        assert ws.receive_json()["type"] == "hello"
+    assert grader.post("/api/sessions", json={"url": "sim://ecg?leads=3"}).status_code == 403
+    assert grader.delete(f"/api/sessions/{sid}").status_code == 403
+    assert tech.delete(f"/api/sessions/{sid}").status_code == 200
