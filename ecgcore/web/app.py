@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -43,6 +44,8 @@ class Station:
     users: UserStore
     log: ECGLog
     sessions: SessionManager
+    #: Last chain verification: ((head id, head hash), monotonic time, report).
+    chain_check: tuple[Any, float, Any] | None = None
 
 
 _ERROR_STATUS: tuple[tuple[type[BaseException], int], ...] = (

@@ -25,7 +25,8 @@ from ecgcore._validate import logger
 from ecgcore.drivers import Device, DeviceInfo, open_device
 from ecgcore.errors import DeviceError
 from ecgcore.web.frames import encode_frame
-from ecgcore.web.pipeline import LivePipeline, LiveRecorder
+from ecgcore.web.pipeline import LivePipeline
+from ecgcore.web.recording import LiveRecorder
 from ecgcore.web.settings import WebSettings
 
 __all__ = ["DeviceSession", "SessionManager", "Subscriber", "info_json"]

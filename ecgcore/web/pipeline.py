@@ -1,88 +1,139 @@
-"""Adapter from the live pipeline (:mod:`ecgcore.stream`) to monitor frames.
+"""From the live pipeline (:mod:`ecgcore.stream`) to monitor frames, and recording.
 
-PROVISIONAL: composes filters + detect until ecgcore.stream lands.
+The station runs exactly the pipeline of ``ecg monitor``/``ecg record``
+(:class:`ecgcore.stream.LivePipeline`: display filter, R-peak detector, heart
+rate, lead-off, quality, plus the rhythm stage when available) and only
+translates its events into the JSON part of each frame:
+
+* ``peaks`` - R-peak sample indices confirmed in the batch;
+* ``hr_bpm`` - the pipeline's current averaged heart rate (None = unknown);
+* ``lead_off`` - per lead, whether the electrode is off now;
+* ``quality`` - per lead ``{"level", "ok", "label"}`` from the last quality report;
+* ``rhythm`` and ``alarms`` - from the rhythm stage's events;
+* ``events`` - notable events as text (gaps, lead changes, alarms).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ecgcore.drivers import DeviceInfo, SampleBlock
-from ecgcore.errors import DeviceError
-from ecgcore.recording import UNIT_SCALE_TO_MV
+from ecgcore.stream import DeviceNotice, HeartRateEvent, LeadStatusEvent, QualityEvent, RPeakEvent
+from ecgcore.stream import LivePipeline as StreamPipeline
 
-__all__ = ["LivePipeline", "LiveRecorder", "LiveUpdate", "recorder_factory"]
+__all__ = ["LivePipeline", "LiveUpdate"]
+
+#: Quality levels shown as a warning on the monitor.
+_WARN_LEVELS = ("poor", "off")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class LiveUpdate:
+    """One batch for the monitor: display samples (n, ch) in mV and the frame's JSON part."""
+
     first_sample: int
     data: np.ndarray
     meta: dict[str, Any]
 
     @property
     def n_samples(self) -> int:
+        """Rows of ``data``."""
         return int(self.data.shape[0])
 
 
-class LivePipeline:
-    def __init__(self, info: DeviceInfo) -> None:
-        from ecgcore.detect import RPeakDetector  # noqa: PLC0415
-        from ecgcore.filters import StreamingFilter  # noqa: PLC0415
+def _rhythm_stages(info: DeviceInfo) -> Sequence[Any]:
+    """The rhythm stage of the live pipeline, when the rhythm package provides one."""
+    try:
+        from ecgcore.rhythm import live_rhythm_stage  # noqa: PLC0415 - optional stage
+    except ImportError:
+        return ()
+    return (live_rhythm_stage(info),)
 
+
+class LivePipeline:
+    """The monitor's view of :class:`ecgcore.stream.LivePipeline` for one device.
+
+    Parameters
+    ----------
+    info : DeviceInfo
+        The connected device.
+    stages : sequence, optional
+        Extra pipeline stages (default: the rhythm stage, when available).
+    """
+
+    def __init__(self, info: DeviceInfo, *, stages: Sequence[Any] | None = None) -> None:
         self.info = info
-        self.display_filter = "monitoring"
-        self._filter = StreamingFilter("monitoring", info.fs, info.n_channels)
-        names = [n.upper() for n in info.lead_names]
-        self._peak_col = names.index("II") if "II" in names else 0
-        self.peak_lead = info.lead_names[self._peak_col]
-        self._det = RPeakDetector(info.fs)
-        self._scale = np.array([UNIT_SCALE_TO_MV.get(u, 1.0) for u in info.units])
+        self._pipe = StreamPipeline(
+            info, stages=_rhythm_stages(info) if stages is None else stages
+        )
+        self.display_filter = self._pipe.config.describe()["display_filter"]
+        self.peak_lead = self._pipe.detection_lead
         self.next_sample = 0
-        self._peaks: list[int] = []
+        self._quality: list[dict[str, Any] | None] = [None] * info.n_channels
+        self._rhythm: str | None = None
+        self._alarms: dict[str, dict[str, Any]] = {}
 
     def process(self, block: SampleBlock) -> LiveUpdate:
-        mv = block.data * self._scale
-        shown = self._filter.process(mv) if block.n_samples else mv
-        peaks = self._det.process(mv[:, self._peak_col]) if block.n_samples else []
-        self._peaks.extend(int(p) for p in peaks)
-        self._peaks = self._peaks[-12:]
-        hr = None
-        if len(self._peaks) >= 3:
-            hr = float(60.0 * self.info.fs / np.median(np.diff(self._peaks)))
-        lead_off = (
-            [bool(x) for x in block.lead_off.any(axis=0)]
-            if block.lead_off is not None and block.n_samples
-            else [False] * self.info.n_channels
-        )
-        self.next_sample = block.stop_sample
+        """Run one device block through the pipeline; return the monitor batch."""
+        update = self._pipe.process(block)
+        peaks: list[int] = []
+        notes: list[dict[str, Any]] = []
+        for ev in update.events:
+            if isinstance(ev, RPeakEvent):
+                peaks.append(int(ev.sample))
+            elif isinstance(ev, QualityEvent):
+                self._quality = [_lead_quality(q) for q in ev.report.leads]
+            elif isinstance(ev, LeadStatusEvent):
+                state = "off" if ev.off else "back on"
+                notes.append(
+                    {"kind": "lead", "sample": ev.sample, "message": f"{ev.lead} {state}"}
+                )
+            elif isinstance(ev, DeviceNotice):
+                notes.append({"kind": ev.kind, "sample": ev.sample, "message": ev.event.message})
+            elif isinstance(ev, HeartRateEvent):
+                continue
+            else:
+                notes.extend(self._rhythm_event(ev))
+        state = self._pipe.state()
+        if update.n_samples:
+            self.next_sample = update.first_sample + update.n_samples
         meta = {
-            "peaks": [int(p) for p in peaks],
-            "hr_bpm": hr,
-            "rhythm": None,
-            "alarms": [],
-            "lead_off": lead_off,
-            "quality": [None] * self.info.n_channels,
+            "peaks": peaks,
+            "hr_bpm": None if state.hr_bpm is None else round(float(state.hr_bpm), 1),
+            "rhythm": self._rhythm,
+            "alarms": list(self._alarms.values()),
+            "lead_off": [bool(v) for v in state.lead_off],
+            "quality": self._quality,
+            "events": notes,
         }
-        return LiveUpdate(block.first_sample, np.asarray(shown), meta)
+        return LiveUpdate(update.first_sample, update.display, meta)
+
+    def _rhythm_event(self, ev: Any) -> list[dict[str, Any]]:
+        """Rhythm and alarm events of the rhythm stage (by their documented fields)."""
+        out = []
+        label = getattr(ev, "rhythm", None)
+        if isinstance(label, str):
+            self._rhythm = label
+            out.append({"kind": "rhythm", "sample": int(ev.sample), "message": label})
+        alarm = getattr(ev, "alarm", None)
+        if isinstance(alarm, str):
+            active = bool(getattr(ev, "active", True))
+            message = str(getattr(ev, "message", "") or alarm)
+            if active:
+                self._alarms[alarm] = {"kind": alarm, "message": message, "sample": int(ev.sample)}
+            else:
+                self._alarms.pop(alarm, None)
+            out.append({"kind": "alarm", "sample": int(ev.sample), "message": message})
+        return out
 
 
-class LiveRecorder:
-    done = False
-
-    def write(self, block: SampleBlock) -> None:
-        raise NotImplementedError
-
-    def state(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def finish(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-
-def recorder_factory(settings: Any, log: Any, **fields: Any) -> Callable[[Any], LiveRecorder]:
-    raise DeviceError("recording needs ecgcore.stream")
+def _lead_quality(q: Any) -> dict[str, Any]:
+    return {
+        "level": q.level,
+        "ok": q.level not in _WARN_LEVELS,
+        "label": ", ".join(q.issues) if q.issues else q.level,
+    }

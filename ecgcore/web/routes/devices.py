@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect, status
 from pydantic import BaseModel, Field
 
 from ecgcore._validate import logger
-from ecgcore.web.pipeline import recorder_factory
+from ecgcore.web.recording import recorder_factory
 from ecgcore.web.routes._common import station
 from ecgcore.web.security import require, same_origin, websocket_user
 from ecgcore.web.users import User

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -117,8 +118,21 @@ def list_entries(
     return {"total": total, "entries": rows}
 
 
+#: Chain checks of the entry view are reused while the head is unchanged, at most this long (s);
+#: "Verify chain and files" always checks afresh.
+CHAIN_CHECK_MAX_AGE_S = 30.0
+
+
 def _chain_status(request: Request, entry_id: int) -> dict[str, Any]:
-    report = station(request).log.verify(check_files=False)
+    st = station(request)
+    head = st.log.head()
+    now = time.monotonic()
+    cached = st.chain_check
+    if cached is not None and cached[0] == tuple(head) and now - cached[1] < CHAIN_CHECK_MAX_AGE_S:
+        report, checked = cached[2], cached[1]
+    else:
+        report, checked = st.log.verify(check_files=False), now
+        st.chain_check = (tuple(head), now, report)
     mine = [str(p) for p in report.problems if p.entry_id == entry_id]
     return {
         "ok": report.ok,
@@ -126,6 +140,7 @@ def _chain_status(request: Request, entry_id: int) -> dict[str, Any]:
         "n_entries": report.n_entries,
         "head_id": report.head_id,
         "head_hash": report.head_hash,
+        "checked_s_ago": round(now - checked, 1),
         "problems": [str(p) for p in report.problems[:20]],
         "entry_problems": mine,
     }
