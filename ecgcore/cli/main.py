@@ -26,6 +26,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "technician",
     "devices",
     "sim",
+    "monitor",
+    "record",
     "datasets",
     "bench",
     "serve",
