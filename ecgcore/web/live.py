@@ -194,13 +194,13 @@ class DeviceSession:
             self._end(f"internal error: {exc}")
 
     def _handle(self, block: Any) -> None:
+        update = self.pipeline.process(block)
         with self._lock:
             recorder = self.recorder
         if recorder is not None:
-            recorder.write(block)
+            recorder.write(block, update.events)
             if recorder.done:
                 self._finish_recording()
-        update = self.pipeline.process(block)
         self.samples_read += block.n_samples
         status = self.device.status()
         meta = {

@@ -33,11 +33,12 @@ _WARN_LEVELS = ("poor", "off")
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class LiveUpdate:
-    """One batch for the monitor: display samples (n, ch) in mV and the frame's JSON part."""
+    """One batch: display samples (n, ch) in mV, the frame's JSON part, the pipeline events."""
 
     first_sample: int
     data: np.ndarray
     meta: dict[str, Any]
+    events: tuple[Any, ...] = ()
 
     @property
     def n_samples(self) -> int:
@@ -110,7 +111,11 @@ class LivePipeline:
             "quality": self._quality,
             "events": notes,
         }
-        return LiveUpdate(update.first_sample, update.display, meta)
+        return LiveUpdate(update.first_sample, update.display, meta, update.events)
+
+    def active_alarms(self) -> list[str]:
+        """Kinds of the alarms active now."""
+        return list(self._alarms)
 
     def _rhythm_event(self, ev: Any) -> list[dict[str, Any]]:
         """Rhythm and alarm events of the rhythm stage (by their documented fields)."""

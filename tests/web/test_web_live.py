@@ -98,3 +98,62 @@ def test_exposed_station_streams_only_to_signed_in_users(exposed_app, client_as)
     assert grader.post("/api/sessions", json={"url": "sim://ecg?leads=3"}).status_code == 403
     assert grader.delete(f"/api/sessions/{sid}").status_code == 403
     assert tech.delete(f"/api/sessions/{sid}").status_code == 200
+
+
+def _wait_for_recording(c, sid, timeout=15.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        s = c.get(f"/api/sessions/{sid}").json()
+        if s["recording"] is None and s["last_recording"]:
+            return s["last_recording"]
+        time.sleep(0.1)
+    raise AssertionError("the recording did not finish")
+
+
+def test_timed_recording_is_written_exactly_and_logged(client_as, exposed_app):
+    from ecgcore.io import read_record
+
+    tech = client_as("tech1")
+    url = "sim://ecg?leads=12&fs=500&seed=3"
+    sid = tech.post("/api/sessions", json={"url": url}).json()["id"]
+    body = {"technician": "tech1", "patient": "P-17", "subject": "simulator", "duration_s": 1.5}
+    r = tech.post(f"/api/sessions/{sid}/recording", json=body)
+    assert r.status_code == 201, r.text
+    again = tech.post(f"/api/sessions/{sid}/recording", json=body)
+    assert again.status_code == 409 and "already running" in again.json()["detail"]
+    done = _wait_for_recording(tech, sid)
+    assert done["n_samples"] == 750 and done["missing_samples"] == 0
+    assert done["log_entry"] is not None, done["log_error"]
+    station_dir = exposed_app.state.station.settings.data_dir
+    name = done["record"].split("/")[1]
+    rec = read_record(station_dir / "recordings" / name / f"{name}.hea")
+    assert rec.n_samples == 750 and rec.lead_names[1] == "II"
+    entry = tech.get(f"/api/log/{done['log_entry']}").json()
+    cur = entry["current"]
+    assert cur["technician"] == "tech1" and cur["source"] == "record"
+    assert cur["subject"] == "simulator" and cur["patient_ref_kind"] == "pseudonym"
+    assert cur["device"]["model"] == "ecgcore simulated patient"
+    assert cur["duration_s"] == 1.5 and entry["chain"]["ok"]
+    assert all(f["ok"] for f in entry["files"])
+    keys = [x["key"] for x in tech.get("/api/grading/records").json()["records"]]
+    assert done["record"] in keys
+    tech.delete(f"/api/sessions/{sid}")
+
+
+def test_open_recording_stops_on_request_and_graders_cannot_record(client_as):
+    import time
+
+    tech = client_as("tech1")
+    sid = tech.post("/api/sessions", json={"url": "sim://ecg?leads=3&fs=250"}).json()["id"]
+    grader = client_as("grader1")
+    body = {"technician": "tech1", "subject": "simulator"}
+    assert grader.post(f"/api/sessions/{sid}/recording", json=body).status_code == 403
+    assert tech.post(f"/api/sessions/{sid}/recording", json={"technician": " "}).status_code == 422
+    assert tech.post(f"/api/sessions/{sid}/recording", json=body).status_code == 201
+    time.sleep(0.6)
+    assert grader.delete(f"/api/sessions/{sid}/recording").status_code == 403
+    done = tech.delete(f"/api/sessions/{sid}/recording").json()
+    assert done["n_samples"] > 50 and done["log_entry"] is not None
+    tech.delete(f"/api/sessions/{sid}")

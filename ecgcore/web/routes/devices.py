@@ -90,7 +90,7 @@ def disconnect(
 class RecordBody(BaseModel):
     """``POST /api/sessions/{id}/recording``: who and what is recorded."""
 
-    technician: str = Field(min_length=1, max_length=64)
+    technician: str = Field(min_length=1, max_length=64, pattern=r"\S")
     patient: str | None = Field(default=None, max_length=64)
     subject: Literal["live", "simulator", "database", "unknown"] = "live"
     duration_s: float | None = Field(default=None, gt=0, le=86400)
