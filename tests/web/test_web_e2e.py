@@ -19,7 +19,9 @@ from _browser import (
     serve,
     wait_for,
 )
+from _web_util import PASSWORD
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from ecgcore.web import create_app
 
@@ -91,3 +93,77 @@ def test_live_monitor_draws_grid_traces_and_the_vf_alarm(chromium, station, tmp_
     chromium.get(f"{url}/logbook")
     wait_for(chromium, "!document.getElementById('alarm-banner').hidden", 10, "banner on log book")
     sessions.disconnect(session.id)
+
+
+def test_devices_page_connects_records_and_the_log_book_shows_it(chromium, station, tmp_path):
+    app, url = station
+    chromium.get(f"{url}/devices")
+    field = chromium.find_element(By.ID, "device-url")
+    field.clear()
+    field.send_keys("sim://ecg?leads=12&fs=500&seed=5", Keys.ESCAPE)  # close the suggestions
+    chromium.find_element(By.ID, "connect-btn").click()
+    wait_for(chromium, "document.querySelector('#sessions article.session')", 10, "session card")
+    card = chromium.find_element(By.CSS_SELECTOR, "#sessions article.session")
+    assert "ecgcore simulated patient" in card.find_element(By.CSS_SELECTOR, ".model").text
+    info = card.find_element(By.CSS_SELECTOR, "dl.info").text
+    assert "SIM-5" in info and "500 Hz" in info
+    assert len(card.find_elements(By.CSS_SELECTOR, ".channels tbody tr")) == 12
+    form = card.find_element(By.CSS_SELECTOR, ".record-form")
+    form.find_element(By.NAME, "technician").send_keys("T01")
+    form.find_element(By.NAME, "patient").send_keys("P-42")
+    form.find_element(By.NAME, "duration_s").send_keys("2")
+    form.find_element(By.CSS_SELECTOR, ".start-rec").click()
+    wait_for(
+        chromium,
+        "(document.querySelector('#sessions .rec-status') || {}).textContent"
+        " && document.querySelector('#sessions .rec-status').textContent.includes('log entry')",
+        20,
+        "recording logged",
+    )
+    status = chromium.find_element(By.CSS_SELECTOR, "#sessions .rec-status").text
+    assert "2.0 s" in status and "log entry #1" in status
+    screenshot(chromium, tmp_path / "devices.png")
+    for s in app.state.station.sessions.list():
+        app.state.station.sessions.disconnect(s.id)
+
+    chromium.get(f"{url}/logbook")
+    wait_for(chromium, "document.querySelectorAll('#entries tbody tr').length === 1", 10, "row")
+    chromium.find_element(By.CSS_SELECTOR, "#entries tbody tr").click()
+    wait_for(chromium, "document.getElementById('tracing-note').textContent.includes('R-peaks')",
+             20, "tracing")  # fmt: skip
+    assert "chain intact" in chromium.find_element(By.ID, "detail-chain").text
+    assert "T01" in chromium.find_element(By.ID, "detail-fields").text
+    img = screenshot(chromium, tmp_path / "logbook.png")
+    canvas = chromium.find_element(By.ID, "tracing-canvas")
+    chromium.execute_script("arguments[0].scrollIntoView();", canvas)
+    img = screenshot(chromium, tmp_path / "logbook-tracing.png")
+    px = element_pixels(chromium, img, canvas)
+    assert color_count(px, GRID_MAJOR) > 2_000 and color_count(px, TRACE, tol=40) > 1_000
+    # Amend as the local user (admin): the change and its author appear.
+    form = chromium.find_element(By.ID, "amend-form")
+    form.find_element(By.NAME, "value").send_keys("sinus rhythm, checked")
+    form.find_element(By.NAME, "reason").send_keys("reviewed")
+    chromium.find_element(By.ID, "amend-btn").click()
+    wait_for(chromium, "document.querySelectorAll('#detail-amendments li').length === 1", 10)
+    assert "by local" in chromium.find_element(By.ID, "detail-amendments").text
+
+
+def test_exposed_station_sign_in_page(chromium, make_settings):
+    app = create_app(make_settings(require_login=True))
+    with serve(app, free_port()) as url:
+        chromium.delete_all_cookies()
+        chromium.get(f"{url}/gradebook")
+        assert "/login?next=" in chromium.current_url
+        chromium.find_element(By.ID, "username").send_keys("grader1")
+        chromium.find_element(By.ID, "password").send_keys("wrong password")
+        chromium.find_element(By.ID, "login-submit").click()
+        assert chromium.find_element(By.ID, "login-error").is_displayed()
+        chromium.find_element(By.ID, "username").send_keys("grader1")
+        chromium.find_element(By.ID, "password").send_keys(PASSWORD)
+        chromium.find_element(By.ID, "login-submit").click()
+        wait_for(chromium, "location.pathname === '/'", 10, "signed in")
+        assert "grader1" in chromium.find_element(By.CSS_SELECTOR, ".who").text
+        cookies = {c["name"]: c for c in chromium.get_cookies()}
+        assert cookies["ecg_session"]["httpOnly"] is True
+        assert cookies["ecg_session"]["sameSite"] == "Strict"
+        assert chromium.execute_script("return document.cookie") == ""
