@@ -8,7 +8,8 @@ translates its events into the JSON part of each frame:
 * ``peaks`` - R-peak sample indices confirmed in the batch;
 * ``hr_bpm`` - the pipeline's current averaged heart rate (None = unknown);
 * ``lead_off`` - per lead, whether the electrode is off now;
-* ``quality`` - per lead ``{"level", "ok", "label"}`` from the last quality report;
+* ``quality`` - per lead ``{"level", "ok", "label"}`` from the last quality report
+  (``ok`` only for ``good``; the label names the issues, e.g. mains interference);
 * ``rhythm`` and ``alarms`` - from the rhythm stage's events;
 * ``events`` - notable events as text (gaps, lead changes, alarms).
 """
@@ -27,8 +28,6 @@ from ecgcore.stream import LivePipeline as StreamPipeline
 
 __all__ = ["LivePipeline", "LiveUpdate"]
 
-#: Quality levels shown as a warning on the monitor.
-_WARN_LEVELS = ("poor", "off")
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -139,6 +138,6 @@ class LivePipeline:
 def _lead_quality(q: Any) -> dict[str, Any]:
     return {
         "level": q.level,
-        "ok": q.level not in _WARN_LEVELS,
+        "ok": q.level == "good",
         "label": ", ".join(q.issues) if q.issues else q.level,
     }

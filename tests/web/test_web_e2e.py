@@ -167,3 +167,29 @@ def test_exposed_station_sign_in_page(chromium, make_settings):
         assert cookies["ecg_session"]["httpOnly"] is True
         assert cookies["ecg_session"]["sameSite"] == "Strict"
         assert chromium.execute_script("return document.cookie") == ""
+
+
+def test_monitor_warns_per_lead_for_lead_off_and_noise(chromium, station, tmp_path):
+    app, url = station
+    session = app.state.station.sessions.connect(
+        "sim://ecg?leads=12&fs=500&lead_off=V3&mains=0.4", opened_by="test"
+    )
+    chromium.get(f"{url}/monitor?session={session.id}")
+    wait_for(
+        chromium,
+        "(document.getElementById('lead-8') || {}).className === 'lead-off'",
+        15,
+        "V3 off",
+    )
+    wait_for(
+        chromium,
+        "(document.getElementById('lead-1') || {}).className === 'lead-poor'",
+        15,
+        "II noisy",
+    )
+    assert chromium.find_element(By.ID, "lead-8").text.split() == ["V3", "LEAD", "OFF"]
+    assert "mains interference" in chromium.find_element(By.ID, "lead-1").text
+    img = screenshot(chromium, tmp_path / "monitor-lead-off.png")
+    px = element_pixels(chromium, img, chromium.find_element(By.ID, "trace-canvas"))
+    assert color_count(px, "#c62828", tol=30) > 50, "no red LEAD OFF label on the trace"
+    app.state.station.sessions.disconnect(session.id)
