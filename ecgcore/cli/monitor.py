@@ -78,7 +78,9 @@ class MonitorView:
         Seconds of signal on screen.
     """
 
-    def __init__(self, info: Any, leads: list[str], window_s: float, detection_lead: str) -> None:
+    def __init__(
+        self, info: Any, leads: list[str], window_s: float, detection_lead: str, rows: int = 3
+    ) -> None:
         self.info = info
         self.fs = float(info.fs)
         self.leads = leads
@@ -97,6 +99,7 @@ class MonitorView:
         self.started = time.monotonic()
         self.ended = ""
         self.latencies: deque[float] = deque(maxlen=200)
+        self.rows = int(rows)
 
     def feed(self, update: Any) -> None:
         """Take one :class:`~ecgcore.stream.StreamUpdate`."""
@@ -111,7 +114,9 @@ class MonitorView:
         )
 
         if update.n_samples:
-            x = update.display[:, self.cols]
+            x = update.display[:, self.cols].copy()
+            if update.lead_off is not None:  # a detached lead shows no trace, only OFF
+                x[update.lead_off[:, self.cols]] = np.nan
             k = x.shape[0]
             if k >= self.n:
                 self.buf[:] = x[-self.n :]
@@ -182,8 +187,8 @@ class MonitorView:
         from rich.console import Group  # noqa: PLC0415
         from rich.text import Text  # noqa: PLC0415
 
-        label_w = 5
-        trace_w = max(10, width - label_w - 2)
+        label_w = 8
+        trace_w = max(10, width - label_w - 1)
         cols = 2 * trace_w
         edges = np.linspace(0, self.n, cols + 1).astype(int)
         lines: list[Any] = []
@@ -203,15 +208,12 @@ class MonitorView:
                     lo[c], hi[c] = np.nanmin(seg), np.nanmax(seg)
             finite = x[np.isfinite(x)]
             span = max(1.0, float(np.percentile(np.abs(finite), 99.5))) if finite.size else 1.0
-            traces = braille_trace(lo, hi, 2, -span, span)
+            traces = braille_trace(lo, hi, self.rows, -span, span)
             off = self.lead_off.get(name, False)
-            style = "red" if off else "green"
             for r, row in enumerate(traces):
-                label = f"{name:<{label_w}}" if r == 0 else " " * label_w
-                line = Text(label, style="bold red" if off else "bold")
-                line.append(row, style=style)
-                if r == 0 and off:
-                    line.append(" OFF", style="bold red")
+                label = (f"{name} OFF" if off else name) if r == 0 else ""
+                line = Text(f"{label:<{label_w}}", style="bold red" if off else "bold")
+                line.append(row, style="red" if off else "green")
                 lines.append(line)
             if name == self.detection_lead:
                 marks = [" "] * trace_w
@@ -247,7 +249,7 @@ def _monitor(args: argparse.Namespace) -> int:
                 f"ecg monitor: error: no lead(s) {unknown}; the device has {have}", file=sys.stderr
             )
             return 2
-        view = MonitorView(info, leads, args.window, pipe.detection_lead)
+        view = MonitorView(info, leads, args.window, pipe.detection_lead, rows=args.rows)
         updates = stream_device(dev, pipeline=pipe, duration_s=args.duration, stop=stop)
         with stop_on_signals(stop):
             if plain:
@@ -314,6 +316,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--notch", type=float, choices=(50.0, 60.0), default=None, help="mains notch, Hz"
     )
+    parser.add_argument("--rows", type=int, default=3, help="text rows per lead (4 dots each)")
     parser.add_argument("--refresh", type=float, default=8.0, help="screen updates per second")
     parser.add_argument(
         "--summary-every", type=parse_duration, default=1.0, metavar="D",

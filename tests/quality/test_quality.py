@@ -151,3 +151,8 @@ def test_assess_recording_windows_and_bad_input():
         assess_quality(np.full(1000, np.inf), FS)
     with pytest.raises(SignalError, match="window_s"):
         QualityMonitor(FS, ["I"], window_s=0.5)
+
+
+def test_ectopic_beats_are_not_motion_artifacts():
+    sim = simulate_ecg(30, FS, rhythm="pvc", pvc_rate=0.3, seed=11)
+    assert compute_indices(sim.recording.physical(), FS)["motion_bursts"].max() == 0
