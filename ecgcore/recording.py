@@ -55,8 +55,11 @@ class Recording:
         One name per lead, e.g. ``("I", "II", "V1")``.
     gain : array_like of float, shape (n_leads,)
         ADC counts per physical unit (counts/mV for ``units="mV"``).
-    baseline : array_like of int, shape (n_leads,)
-        ADC count that corresponds to 0 physical units.
+    baseline : array_like of int or float, shape (n_leads,)
+        ADC count that corresponds to 0 physical units. Integer for WFDB and
+        most devices (stored as int64); EDF files with a symmetric range such
+        as digital -32768..32767 for physical -X..X have a baseline of -0.5
+        counts, so a fractional baseline is kept exactly (stored as float64).
     units : sequence of str
         Physical unit per lead (``"mV"``, ``"uV"``, ``"V"``).
     missing : ndarray of bool, shape (n_samples, n_leads), optional
@@ -95,7 +98,7 @@ class Recording:
             raise SignalError(f"fs must be a positive number in Hz, got {self.fs!r}")
         lead_names = tuple(str(n) for n in self.lead_names)
         units = tuple(str(u) for u in self.units)
-        gain = np.asarray(self.gain, dtype=np.float64).reshape(-1)
+        gain = np.array(self.gain, dtype=np.float64).reshape(-1)
         baseline = np.asarray(self.baseline).reshape(-1)
         for field, value in (("lead_names", lead_names), ("units", units)):
             if len(value) != n_leads:
@@ -105,10 +108,16 @@ class Recording:
                 raise SignalError(f"{field} must have shape ({n_leads},), got {arr.shape}")
         if not np.all(np.isfinite(gain)) or np.any(gain == 0):
             raise SignalError(f"gain must be finite and non-zero for every lead, got {gain}")
+        if not np.issubdtype(baseline.dtype, np.number) or np.issubdtype(
+            baseline.dtype, np.complexfloating
+        ):
+            raise SignalError(f"baseline must be real ADC counts, got dtype {baseline.dtype}")
+        if not np.all(np.isfinite(baseline)):
+            raise SignalError(f"baseline must be finite for every lead, got {baseline}")
         if not np.issubdtype(baseline.dtype, np.integer):
-            if not np.all(baseline == np.round(baseline)):
-                raise SignalError(f"baseline must be integer ADC counts, got {baseline}")
-            baseline = baseline.astype(np.int64)
+            baseline = baseline.astype(np.float64)
+            if np.all(baseline == np.round(baseline)):
+                baseline = baseline.astype(np.int64)
         for unit, lead in zip(units, lead_names, strict=True):
             _unit_scale(unit, lead)
         missing = self.missing
@@ -129,7 +138,10 @@ class Recording:
         set_(self, "lead_names", lead_names)
         set_(self, "units", units)
         set_(self, "gain", gain)
-        set_(self, "baseline", baseline.astype(np.int64))
+        baseline = baseline.astype(np.float64 if baseline.dtype.kind == "f" else np.int64)
+        baseline.setflags(write=False)
+        gain.setflags(write=False)
+        set_(self, "baseline", baseline)
         set_(self, "missing", missing)
         set_(self, "metadata", MappingProxyType(dict(self.metadata)))
 
@@ -191,8 +203,12 @@ class Recording:
         )
         out = np.empty((self.n_samples, len(cols)), dtype=np.float64)
         for k, j in enumerate(cols):
+            # Divide by the gain (rather than multiply by its reciprocal) so that
+            # values in the stored unit equal wfdb's p_signal bit for bit.
+            np.divide(self.adc[:, j] - self.baseline[j], self.gain[j], out=out[:, k])
             scale = _unit_scale(self.units[j], self.lead_names[j]) / target
-            out[:, k] = (self.adc[:, j] - self.baseline[j]) * (scale / self.gain[j])
+            if scale != 1.0:
+                out[:, k] *= scale
         if self.missing is not None:
             out[self.missing[:, cols]] = np.nan
         return out
@@ -243,7 +259,11 @@ class Recording:
                 f"signal exceeds the int32 ADC range at resolution {resolution:g} {unit}"
             )
         n_leads = sig.shape[1]
-        names = tuple(lead_names) if lead_names is not None else tuple(f"ch{i}" for i in range(n_leads))
+        names = (
+            tuple(lead_names)
+            if lead_names is not None
+            else tuple(f"ch{i}" for i in range(n_leads))
+        )
         return cls(
             adc=counts.astype(np.int32),
             fs=fs,
