@@ -30,6 +30,25 @@ __all__ = [
 ]
 
 # --- io ---------------------------------------------------------------------
+from ecgcore.io import (
+    Annotations,
+    RecordHeader,
+    read_annotations,
+    read_header,
+    read_record,
+    write_annotations,
+    write_record,
+)
+
+__all__ += [
+    "Annotations",
+    "RecordHeader",
+    "read_annotations",
+    "read_header",
+    "read_record",
+    "write_annotations",
+    "write_record",
+]
 
 # --- filters and heart rate ---------------------------------------------------
 from ecgcore.filters import (
