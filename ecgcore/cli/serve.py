@@ -17,7 +17,7 @@ from ecgcore.cli.log import add_log_option
 __all__ = ["register"]
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve",
         help="the web station: devices, live monitor, log book, grading",

@@ -48,7 +48,7 @@ class Station:
     chain_check: tuple[Any, float, Any] | None = None
 
 
-_ERROR_STATUS: tuple[tuple[type[BaseException], int], ...] = (
+_ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (RecordNameError, 400),
     (UserError, 400),
     (FileNotFoundError, 404),

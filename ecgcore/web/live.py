@@ -323,7 +323,7 @@ class SessionManager:
             except KeyError:
                 raise FileNotFoundError(f"no connected device {session_id!r}") from None
 
-    def list(self) -> list[DeviceSession]:
+    def active(self) -> list[DeviceSession]:
         """Sessions in connection order."""
         with self._lock:
             return sorted(self._sessions.values(), key=lambda s: s.created)
@@ -338,13 +338,13 @@ class SessionManager:
     def alarms(self) -> list[dict[str, Any]]:
         """Active alarms of every session."""
         out = []
-        for s in self.list():
+        for s in self.active():
             for a in s.alarms:
                 out.append({**a, "key": f"{s.id}:{a['kind']}", "device": s.info.model})
         return out
 
     def close_all(self) -> None:
         """Close every session (on shutdown)."""
-        for s in self.list():
+        for s in self.active():
             with contextlib.suppress(Exception):
                 self.disconnect(s.id)

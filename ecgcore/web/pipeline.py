@@ -17,6 +17,7 @@ translates its events into the JSON part of each frame:
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,7 +28,6 @@ from ecgcore.stream import DeviceNotice, HeartRateEvent, LeadStatusEvent, Qualit
 from ecgcore.stream import LivePipeline as StreamPipeline
 
 __all__ = ["LivePipeline", "LiveUpdate"]
-
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -47,11 +47,9 @@ class LiveUpdate:
 
 def _rhythm_stages(info: DeviceInfo) -> Sequence[Any]:
     """The rhythm stage of the live pipeline, when the rhythm package provides one."""
-    try:
-        from ecgcore.rhythm import live_rhythm_stage  # noqa: PLC0415 - optional stage
-    except ImportError:
-        return ()
-    return (live_rhythm_stage(info),)
+    rhythm = importlib.import_module("ecgcore.rhythm")
+    make = getattr(rhythm, "live_rhythm_stage", None)
+    return () if make is None else (make(info),)
 
 
 class LivePipeline:
@@ -98,15 +96,15 @@ class LivePipeline:
                 continue
             else:
                 notes.extend(self._rhythm_event(ev))
-        state = self._pipe.state()
+        now = self._pipe.state()
         if update.n_samples:
             self.next_sample = update.first_sample + update.n_samples
         meta = {
             "peaks": peaks,
-            "hr_bpm": None if state.hr_bpm is None else round(float(state.hr_bpm), 1),
+            "hr_bpm": None if now.hr_bpm is None else round(float(now.hr_bpm), 1),
             "rhythm": self._rhythm,
             "alarms": list(self._alarms.values()),
-            "lead_off": [bool(v) for v in state.lead_off],
+            "lead_off": [bool(v) for v in now.lead_off],
             "quality": self._quality,
             "events": notes,
         }

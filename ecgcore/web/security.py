@@ -126,4 +126,4 @@ def same_origin(ws: WebSocket) -> bool:
 
 def websocket_user(ws: WebSocket) -> User | None:
     """The user of a WebSocket connection (None: not signed in)."""
-    return _user_from_session(ws)  # type: ignore[arg-type]
+    return _user_from_session(ws)

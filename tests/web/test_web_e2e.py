@@ -123,7 +123,7 @@ def test_devices_page_connects_records_and_the_log_book_shows_it(chromium, stati
     status = chromium.find_element(By.CSS_SELECTOR, "#sessions .rec-status").text
     assert "2.0 s" in status and "log entry #1" in status
     screenshot(chromium, tmp_path / "devices.png")
-    for s in app.state.station.sessions.list():
+    for s in app.state.station.sessions.active():
         app.state.station.sessions.disconnect(s.id)
 
     chromium.get(f"{url}/logbook")

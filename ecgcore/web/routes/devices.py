@@ -58,7 +58,7 @@ class ConnectBody(BaseModel):
 @router.get("/api/sessions")
 def sessions(request: Request, user: Annotated[User, require("view")]) -> dict[str, Any]:
     """Connected devices with their DeviceInfo, counters and recording state."""
-    return {"sessions": [s.summary() for s in station(request).sessions.list()]}
+    return {"sessions": [s.summary() for s in station(request).sessions.active()]}
 
 
 @router.post("/api/sessions", status_code=status.HTTP_201_CREATED)
