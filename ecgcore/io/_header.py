@@ -40,9 +40,9 @@ class RecordHeader:
         ADC count of 0 physical units.
     start_time : datetime or None
         Time of the first sample.
-    n_missing : int or None
-        Number of missing samples over all leads; None when the header alone
-        cannot tell (WFDB, EDF: the samples must be read to count them).
+    missing_counts : tuple of int or None
+        Missing samples per lead; None when the header alone cannot tell
+        (WFDB, EDF: the samples must be read to count them).
     metadata : mapping
         Format details (e.g. ``wfdb_fmt``, EDF annotations) and file comments.
     """
@@ -57,7 +57,7 @@ class RecordHeader:
     gain: np.ndarray
     baseline: np.ndarray
     start_time: datetime | None = None
-    n_missing: int | None = None
+    missing_counts: tuple[int, ...] | None = None
     metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -68,6 +68,11 @@ class RecordHeader:
     def n_leads(self) -> int:
         """Number of leads."""
         return len(self.lead_names)
+
+    @property
+    def n_missing(self) -> int | None:
+        """Missing samples over all leads (None when not counted)."""
+        return None if self.missing_counts is None else sum(self.missing_counts)
 
     @property
     def duration_s(self) -> float:
@@ -88,6 +93,6 @@ class RecordHeader:
             gain=rec.gain,
             baseline=rec.baseline,
             start_time=rec.start_time,
-            n_missing=0 if rec.missing is None else int(rec.missing.sum()),
+            missing_counts=tuple(int(n) for n in rec.missing_mask.sum(axis=0)),
             metadata=rec.metadata,
         )

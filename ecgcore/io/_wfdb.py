@@ -120,7 +120,7 @@ def _check_gains(path: Path, names: Sequence[str], gains: Sequence[float]) -> np
 
 
 def read_header(path: Path) -> RecordHeader:
-    """Read a WFDB header only (no samples; ``n_missing`` is None)."""
+    """Read a WFDB header only (no samples; ``missing_counts`` is None)."""
     header = _rdheader(path)
     comments = list(header.comments or [])
     parsed = parse_comments(comments)
