@@ -22,6 +22,7 @@ from ecgcore.errors import ECGCoreError
 
 #: Command modules, in the order they appear in ``ecg --help``.
 COMMAND_MODULES: tuple[str, ...] = (
+    "info",
     "log",
     "technician",
     "devices",
