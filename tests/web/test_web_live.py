@@ -157,3 +157,20 @@ def test_open_recording_stops_on_request_and_graders_cannot_record(client_as):
     done = tech.delete(f"/api/sessions/{sid}/recording").json()
     assert done["n_samples"] > 50 and done["log_entry"] is not None
     tech.delete(f"/api/sessions/{sid}")
+
+
+def test_file_playback_stays_inside_the_station_when_exposed(client_as, exposed_app, tmp_path):
+    from _web_util import write_wfdb
+
+    outside = write_wfdb(tmp_path / "elsewhere", "private", seconds=2.0)
+    tech = client_as("tech1")
+    for url in (f"file://{outside}", f"file://{exposed_app.state.station.settings.data_dir}/../"
+                "elsewhere/private.hea"):  # fmt: skip
+        r = tech.post("/api/sessions", json={"url": url})
+        assert r.status_code == 403 and "station folder" in r.json()["detail"]
+    inside = write_wfdb(
+        exposed_app.state.station.settings.data_dir / "uploads" / "ok", "ok", seconds=2.0
+    )
+    r = tech.post("/api/sessions", json={"url": f"file://{inside}"})
+    assert r.status_code == 201, r.text
+    tech.delete(f"/api/sessions/{r.json()['id']}")

@@ -131,3 +131,23 @@ def test_verify_reports_changed_files(client_as, logged):
     logged["hea"].with_suffix(".dat").write_bytes(b"\0" * 10)
     r = c.get("/api/log/verify/chain").json()
     assert r["ok"] is False and any("file" in p for p in r["problems"])
+
+
+def test_gradebook_lists_graded_attempts_per_technician(client_as, logged, station_dir):
+    with open_log(str(station_dir / "log.sqlite")) as log:
+        log_recording(
+            log, logged["hea"], technician="tech2", patient=None, source="grade",
+            subject="simulator", grade={"score": 55.0, "passed": False, "acceptable": False,
+                                        "findings": ["LIMB_REVERSAL_LA_RA", "LEAD_OFF"]},
+        )  # fmt: skip
+    c = client_as("tech1")
+    book = c.get("/api/grading/gradebook").json()
+    assert [a["technician"] for a in book["attempts"]] == ["tech2", "tech1"]
+    assert book["attempts"][0]["findings"] == ["LIMB_REVERSAL_LA_RA", "LEAD_OFF"]
+    by_tech = {t["technician"]: t for t in book["technicians"]}
+    assert by_tech["tech1"]["best_score"] == 80.0 and by_tech["tech1"]["passed"] is True
+    assert by_tech["tech2"]["passed"] is False and by_tech["tech2"]["attempts"] == 1
+    rows = list(csv.DictReader(io.StringIO(c.get("/api/grading/gradebook.csv").text)))
+    assert [r["technician"] for r in rows] == ["tech1", "tech2"]
+    assert rows[1]["findings"] == "LIMB_REVERSAL_LA_RA LEAD_OFF" and rows[1]["passed"] == "false"
+    assert rows[0]["record"] == "r100"

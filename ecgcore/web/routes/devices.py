@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect, status
 from pydantic import BaseModel, Field
 
 from ecgcore._validate import logger
+from ecgcore.drivers import DeviceURL
 from ecgcore.web.recording import recorder_factory
 from ecgcore.web.routes._common import station
 from ecgcore.web.security import require, same_origin, websocket_user
@@ -65,8 +67,16 @@ def sessions(request: Request, user: Annotated[User, require("view")]) -> dict[s
 def connect(
     request: Request, body: ConnectBody, user: Annotated[User, require("record")]
 ) -> dict[str, Any]:
-    """Open and start the device at ``url``."""
-    session = station(request).sessions.connect(body.url.strip(), opened_by=user.name)
+    """Open and start the device at ``url``.
+
+    On a station that requires a login, ``file://`` playback is limited to
+    records inside the station folder (no reading other files of the server).
+    """
+    st = station(request)
+    url = body.url.strip()
+    if st.settings.login_required:
+        _check_file_url(url, st.settings.data_dir)
+    session = st.sessions.connect(url, opened_by=user.name)
     return session.summary()
 
 
@@ -85,6 +95,23 @@ def disconnect(
     """Stop (finalising any recording) and close the device."""
     station(request).sessions.disconnect(session_id)
     return {"disconnected": session_id}
+
+
+def _check_file_url(url: str, root: Path) -> None:
+    parsed = DeviceURL(url)
+    if parsed.scheme != "file":
+        return
+    target = Path(parsed.target)
+    try:
+        inside = target.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "file:// playback is limited to records in the station folder "
+            f"({root}) on a station that requires a login",
+        )
 
 
 class RecordBody(BaseModel):
