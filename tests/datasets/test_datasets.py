@@ -240,3 +240,20 @@ def test_shared_cinc2017_labels(data_dir: Path) -> None:
         pytest.skip("cinc2017 not in the local data")
     first = db.records()[0]
     assert db.label(first) in {"N", "A", "O", "~"}
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    "name", ["mitdb", "nstdb", "vfdb", "ludb", "ptb-xl", "cinc2011", "cinc2017"]
+)
+def test_registry_facts_match_the_shared_files(data_dir: Path, name: str) -> None:
+    db = get_database(name, data_dir)
+    present = db.records()
+    if not present:
+        pytest.skip(f"{name} not in the local data")
+    rec = db.load_record(present[0])
+    assert rec.recording.fs == db.info.fs
+    assert rec.recording.n_leads == db.info.n_leads
+    assert (rec.annotations is not None) == db.has_reference(present[0])
+    if db.info.labels_file is not None:
+        assert rec.label is not None
