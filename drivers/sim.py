@@ -28,6 +28,7 @@ reported per lead. Query parameters (all optional)::
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,13 @@ class SimDevice(PacedDevice):
             raise DeviceError(f"{url}: duration must be a positive number of seconds")
         self._total = None if duration_s is None else round(duration_s * params.fs)
         self._model: PatientModel | None = None
+        self._cache_data, self._cache_off = self._empty()
+        self._cache_first = self._cache_stop = 0
+
+    #: Seconds of samples computed at once (served in the clock's smaller slices).
+    GENERATE_S = 0.1
+    #: Smallest slice of samples released to the reader, seconds of signal.
+    DELIVER_S = 0.01
 
     @classmethod
     def from_url(cls, url: DeviceURL) -> SimDevice:
@@ -148,9 +156,42 @@ class SimDevice(PacedDevice):
         return self._total
 
     def _generate(self, start_sample: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        # The clock asks for a few samples every few milliseconds; computing the
+        # patient in slices of at least GENERATE_S and serving from them keeps the
+        # cost per call small (samples do not depend on the slicing).
         assert self._model is not None
-        counts, lead_off = self._model.generate(start_sample, n)
-        return counts / GAIN, lead_off
+        stop = start_sample + n
+        if not (self._cache_first <= start_sample and stop <= self._cache_stop):
+            if start_sample != self._cache_stop:
+                self._cache_data, self._cache_off = self._empty()
+                self._cache_first = self._cache_stop = start_sample
+            keep = start_sample - self._cache_first
+            ahead = max(stop - self._cache_stop, round(self.GENERATE_S * self.params.fs))
+            counts, lead_off = self._model.generate(self._cache_stop, ahead)
+            self._cache_data = np.vstack([self._cache_data[keep:], counts / GAIN])
+            self._cache_off = np.vstack([self._cache_off[keep:], lead_off])
+            self._cache_first = start_sample
+            self._cache_stop += ahead
+        a, b = start_sample - self._cache_first, stop - self._cache_first
+        return self._cache_data[a:b], self._cache_off[a:b]
+
+    def _pump(self, timeout_s: float) -> bool:
+        # Release samples in slices of at least DELIVER_S, as a device's packets
+        # arrive, rather than a few samples every couple of milliseconds.
+        fs = self.info.fs * self.speed
+        due = self._base + int((time.monotonic() - self._t0) * fs)
+        if self._total is not None:
+            due = min(due, self._total)
+        pending = due - self.next_sample
+        granule = max(1, round(self.DELIVER_S * fs))
+        if 0 < pending < granule and (self._total is None or due < self._total):
+            time.sleep(min(timeout_s, (granule - pending) / fs))
+            return True
+        return super()._pump(timeout_s)
+
+    def _empty(self) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.params.leads)
+        return np.zeros((0, n)), np.zeros((0, n), dtype=bool)
 
 
 register_scheme(

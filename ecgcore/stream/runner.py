@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -62,6 +63,7 @@ def stream_device(
     duration_s: float | None = None,
     stop: threading.Event | None = None,
     read_timeout_s: float = 0.1,
+    min_block_s: float = 0.02,
     start: bool = True,
 ) -> Iterator[StreamUpdate]:
     """Yield a :class:`StreamUpdate` per block read from ``device``.
@@ -80,6 +82,9 @@ def stream_device(
         Stop when set (Ctrl-C handlers, other threads).
     read_timeout_s : float
         Longest wait for a block, seconds (also the reaction time to ``stop``).
+    min_block_s : float
+        Read at most every ``min_block_s`` seconds, so samples arriving a few at
+        a time are processed in blocks (adds at most this much latency).
     start : bool
         Call ``device.start()`` first (and ``device.stop()`` at the end).
 
@@ -101,11 +106,16 @@ def stream_device(
     counters = _counters(device)
     done = 0
     reason = "stopped"
+    last_read = 0.0
     try:
         while True:
             if stop is not None and stop.is_set():
                 reason = "stop requested"
                 break
+            wait = last_read + min_block_s - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            last_read = time.monotonic()
             block = device.read(read_timeout_s)
             ended = False
             if block is None:

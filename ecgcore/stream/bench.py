@@ -1,0 +1,146 @@
+"""Live-pipeline benchmark: CPU load and R-peak event latency in real time.
+
+Run::
+
+    python -m ecgcore.stream.bench [--fs 1000] [--leads 12] [--duration 60] [--mode both]
+
+Modes:
+
+* ``device``: the ``sim://`` device paced by the wall clock (its reader thread
+  computes the samples) -> :func:`~ecgcore.stream.stream_device` -> display
+  filter, R-peak detector, heart rate, quality. CPU is the whole process.
+* ``wire``: the simulated samples encoded up front as OpenBCI-style 33-byte
+  packets (24-bit counts; 12 leads in a pair of packets per sample), fed in
+  20 ms slices at the real-time pace to the OpenBCI packet parser, decoded
+  into blocks and run through the same pipeline. CPU is parsing + pipeline.
+
+Reported: CPU time as a percentage of one core over the wall-clock duration,
+and the latency of each R-peak event from the arrival of the peak's sample
+(p50, p99, max; the detector's first 3 s of learning excluded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import numpy as np
+
+from ecgcore.drivers import ChannelInfo, DeviceInfo, SampleBlock, open_device
+from ecgcore.drivers.protocols.openbci import OpenBCIParser
+from ecgcore.drivers.sim import simulate_ecg
+from ecgcore.stream import LivePipeline, PipelineConfig, RPeakEvent, stream_device
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _report(name: str, wall_s: float, cpu_s: float, latencies: list[float], n: int) -> None:
+    lat = np.asarray(latencies) * 1e3
+    print(  # noqa: T201 - benchmark script output
+        f"{name:7s} CPU {100 * cpu_s / wall_s:5.2f} % of one core over {wall_s:.1f} s; "
+        f"{n} R-peaks; latency p50 {np.percentile(lat, 50):.0f} ms, "
+        f"p99 {np.percentile(lat, 99):.0f} ms, max {lat.max():.0f} ms",
+        flush=True,
+    )
+
+
+def bench_device(fs: float, leads: int, duration_s: float) -> None:
+    """Real-time ``sim://`` device through the pipeline."""
+    url = f"sim://ecg?fs={fs:g}&leads={leads}&seed=1&emg=0.01&mains=0.02"
+    with open_device(url) as dev:
+        pipe = LivePipeline(dev.info, PipelineConfig())
+        latencies, n = [], 0
+        cpu0, t0 = _cpu_s(), time.monotonic()
+        for update in stream_device(dev, pipeline=pipe, duration_s=duration_s):
+            for ev in update.events:
+                if isinstance(ev, RPeakEvent):
+                    n += 1
+                    if ev.sample > 3 * fs:
+                        latencies.append(ev.latency_s)
+        cpu, wall = _cpu_s() - cpu0, time.monotonic() - t0
+    _report("device", wall, cpu, latencies, n)
+
+
+def _encode(counts: np.ndarray) -> bytes:
+    """12 leads per sample as two 33-byte OpenBCI packets (8 + 4 channels, 24-bit)."""
+    n, ch = counts.shape
+    padded = np.zeros((n, 16), dtype=np.int64)
+    padded[:, :ch] = counts
+    packets = np.zeros((2 * n, 33), dtype=np.uint8)
+    packets[:, 0] = 0xA0
+    packets[:, 1] = np.arange(1, 2 * n + 1) & 0xFF
+    vals = padded.reshape(2 * n, 8) & 0xFFFFFF
+    for c in range(8):
+        packets[:, 2 + 3 * c] = (vals[:, c] >> 16) & 0xFF
+        packets[:, 3 + 3 * c] = (vals[:, c] >> 8) & 0xFF
+        packets[:, 4 + 3 * c] = vals[:, c] & 0xFF
+    packets[:, 32] = 0xC0
+    return packets.tobytes()
+
+
+def bench_wire(fs: float, leads: int, duration_s: float) -> None:
+    """Bytes parsed in real time, decoded to blocks and run through the pipeline."""
+    sim = simulate_ecg(duration_s, fs, leads=leads, seed=1, emg=0.01, mains=0.02)
+    rec = sim.recording
+    wire = _encode(rec.adc.astype(np.int64))
+    gain = float(rec.gain[0])
+    info = DeviceInfo(
+        "bench wire", "", "", tuple(ChannelInfo(n, "mV", gain) for n in rec.lead_names), fs
+    )
+    pipe = LivePipeline(info, PipelineConfig())
+    parser = OpenBCIParser()
+    slice_s = 0.02
+    bytes_per_sample = 66
+    latencies, n_peaks, done, pending = [], 0, 0, []
+    cpu0, t0 = _cpu_s(), time.monotonic()
+    pos = 0
+    while pos < len(wire):
+        due = min(len(wire), round((time.monotonic() - t0) * fs) * bytes_per_sample)
+        if due <= pos:
+            time.sleep(0.002)
+            continue
+        arrival = time.time()
+        frames = parser.feed(wire[pos:due])
+        pos = due
+        pending += [f.values for f in frames if hasattr(f, "values")]
+        k = len(pending) // 2
+        if k == 0:
+            continue
+        pairs = np.asarray(pending[: 2 * k], dtype=np.float64).reshape(k, 16)[:, : rec.n_leads]
+        pending = pending[2 * k :]
+        block = SampleBlock(done, pairs / gain, np.full(k, arrival), info.units)
+        done += k
+        for ev in pipe.process(block).events:
+            if isinstance(ev, RPeakEvent):
+                n_peaks += 1
+                if ev.sample > 3 * fs:
+                    latencies.append(ev.latency_s)
+        time.sleep(max(0.0, slice_s - (time.monotonic() - t0) % slice_s))
+    cpu, wall = _cpu_s() - cpu0, time.monotonic() - t0
+    _report("wire", wall, cpu, latencies, n_peaks)
+    if done != rec.n_samples:
+        raise SystemExit(f"wire: decoded {done} samples, sent {rec.n_samples}")
+
+
+def main() -> None:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fs", type=float, default=1000.0)
+    parser.add_argument("--leads", type=int, default=12)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per mode")
+    parser.add_argument("--mode", choices=("device", "wire", "both"), default="both")
+    args = parser.parse_args()
+    head = f"{args.leads} leads at {args.fs:g} Hz, {args.duration:g} s real time per mode"
+    print(head)  # noqa: T201 - benchmark script output
+    if args.mode in ("device", "both"):
+        bench_device(args.fs, args.leads, args.duration)
+    if args.mode in ("wire", "both"):
+        bench_wire(args.fs, args.leads, args.duration)
+
+
+if __name__ == "__main__":
+    main()
