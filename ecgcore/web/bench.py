@@ -15,6 +15,10 @@ station folder and a log of 200 entries, connects the simulated patient
 * ``--api-clients`` concurrent HTTP clients cycling through the log book,
   session, alarm and entry-detail endpoints, measuring latency.
 
+With ``--browser`` one of the monitors is the real page in headless Chromium
+(``/usr/bin/chromium``, selenium), which reports its animation frames per
+second and the time it spends drawing each (12 leads on the grid).
+
 It prints one table: samples expected vs received per monitor, gaps, frame
 interval p50/p99, API requests/s, errors, latency p50/p99, the device's
 overflow/missing counters and the server's CPU use. Only loopback is used.
@@ -139,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--api-clients", type=int, default=20)
     p.add_argument("--duration", type=float, default=30.0)
     p.add_argument("--url", default="sim://ecg?leads=12&fs=500&hr=72")
+    p.add_argument(
+        "--browser", action="store_true", help="also open the monitor page in headless Chromium"
+    )
     args = p.parse_args(argv)
     import httpx  # noqa: PLC0415
 
@@ -172,20 +179,60 @@ def main(argv: list[str] | None = None) -> int:
             )
             r.raise_for_status()
             sid = r.json()["id"]
+            page = _open_page(base, sid, root) if args.browser else None
             cpu0, t0 = _cpu_s(server.pid), time.monotonic()
             result = asyncio.run(_run(base, sid, args))
             cpu = (_cpu_s(server.pid) - cpu0) / (time.monotonic() - t0)
+            if page is not None:
+                result["browser"] = _page_figures(page, args.duration)
             status = httpx.get(f"{base}/api/sessions/{sid}").json()["status"]
         finally:
             server.terminate()
             server.wait(timeout=20)
     _report(args, result, status, cpu)
     bad = any(m["gaps"] for m in result["monitors"]) or any(a["errors"] for a in result["api"])
+    bad = bad or bool(result.get("browser", {}).get("gaps"))
     return 1 if bad or status["overflow_samples"] or status["missing_samples"] else 0
 
 
 def _say(text: str) -> None:
     print(text, flush=True)  # noqa: T201 - this module is a command-line benchmark
+
+
+def _open_page(base: str, sid: str, root: Path) -> Any:
+    from selenium import webdriver  # noqa: PLC0415 - only with --browser
+    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--window-size=1400,1100", f"--user-data-dir={root / 'chromium'}",
+    ):  # fmt: skip
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    driver.get(f"{base}/monitor?session={sid}")
+    deadline = time.monotonic() + 20
+    while not driver.execute_script("return !!(window.ecgMonitorState || {}).paints"):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the monitor page did not start drawing")
+        time.sleep(0.1)
+    driver.execute_script("window.ecgMonitorState.paints = 0;")
+    return driver
+
+
+def _page_figures(driver: Any, duration_s: float) -> dict[str, Any]:
+    try:
+        st = driver.execute_script(
+            "const s = window.ecgMonitorState;"
+            "return {paints: s.paints, drawMs: s.drawMs, frames: s.frames, gaps: s.gaps,"
+            " leads: s.leads.length, fs: s.fs};"
+        )
+    finally:
+        driver.quit()
+    st["fps"] = st["paints"] / duration_s
+    return st
 
 
 def _report(args: argparse.Namespace, result: dict[str, Any], status: dict, cpu: float) -> None:
@@ -213,6 +260,13 @@ def _report(args: argparse.Namespace, result: dict[str, Any], status: dict, cpu:
         f"{status['missing_samples']}, dropped frames {status['dropped_frames']}"
     )
     _say(f"  server CPU: {cpu * 100:.0f}% of one core (this machine: {os.cpu_count()} cores)")
+    page = result.get("browser")
+    if page:
+        _say(
+            f"  browser monitor ({page['leads']} leads x {page['fs']:g} Hz): {page['fps']:.0f} "
+            f"frames/s drawn, {page['drawMs']:.1f} ms per frame (moving average), "
+            f"{page['frames']} socket frames, gaps {page['gaps']}"
+        )
 
 
 if __name__ == "__main__":
