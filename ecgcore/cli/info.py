@@ -69,7 +69,14 @@ def describe(header: RecordHeader, *, error: str | None = None) -> dict[str, Any
         )
     notes = {
         key: header.metadata[key]
-        for key in ("checksum_mismatch", "saturated", "gain_source", "resolution", "annotations")
+        for key in (
+            "uncalibrated",
+            "checksum_mismatch",
+            "saturated",
+            "gain_source",
+            "resolution",
+            "annotations",
+        )
         if header.metadata.get(key)
     }
     return {

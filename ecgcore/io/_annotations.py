@@ -190,6 +190,21 @@ def _check_symbols(symbols: Sequence[str], path: Path) -> None:
             )
 
 
+def _empty_annotation_file(fs_text: str) -> bytes:
+    """An annotation file with no annotations: the time-resolution note, then the end mark.
+
+    wfdb.wrann refuses an empty annotation list, but such a file is valid WFDB
+    (e.g. no beats found), so it is encoded here by hand as wfdb.wrann encodes
+    the same note: a NOTE label (22) at sample 0, an AUX field (63) holding
+    ``## time resolution: <fs>`` padded to an even length, and two zero bytes.
+    """
+    aux = f"## time resolution: {fs_text}".encode("ascii")
+    out = (22 << 10).to_bytes(2, "little") + ((63 << 10) | len(aux)).to_bytes(2, "little") + aux
+    if len(aux) % 2:
+        out += b"\x00"
+    return out + b"\x00\x00"
+
+
 def write_annotations(
     directory: str | Path, record_name: str, extension: str, annotations: Annotations
 ) -> Path:
@@ -233,6 +248,10 @@ def write_annotations(
     out_dir.mkdir(parents=True, exist_ok=True)
     fs = annotations.fs
     n = len(annotations)
+    fs_text = str(int(fs)) if fs == int(fs) else repr(fs)
+    if n == 0:
+        path.write_bytes(_empty_annotation_file(fs_text))
+        return path
 
     def _field(values: np.ndarray | None) -> np.ndarray | None:
         return None if values is None or n == 0 else np.asarray(values, dtype=np.int64)

@@ -47,11 +47,40 @@ INVALID_VALUE: dict[str, int | None] = {
 #: Metadata keys set by this reader from the file itself (not from comments);
 #: the writer does not copy them into header comments.
 DERIVED_KEYS = frozenset(
-    {"format", "path", "wfdb_fmt", "comments", "samples_per_frame", "checksum_mismatch"}
+    {
+        "format",
+        "path",
+        "wfdb_fmt",
+        "comments",
+        "samples_per_frame",
+        "checksum_mismatch",
+        "uncalibrated",
+    }
 )
 
 _COMMENT_KEY = re.compile(r"^\s*([^:]+?)\s*:\s?(.*)$")
 _UTC_OFFSET = re.compile(r"^([+-])(\d\d):?(\d\d)$")
+_NUMBER = re.compile(r"^[-+]?[0-9.]+(?:[eE][-+]?\d+)?")
+
+
+def uncalibrated_signals(path: Path, names: Sequence[str]) -> tuple[str, ...]:
+    """Signals whose header gain is 0 or absent (WFDB: uncalibrated, 200 assumed).
+
+    wfdb-python substitutes the default gain of 200 without saying so; the
+    header text is checked here so the substitution is reported.
+    """
+    lines = [
+        ln
+        for ln in path.read_text(errors="replace").splitlines()
+        if ln.strip() and not ln.lstrip().startswith("#")
+    ]
+    out = []
+    for name, line in zip(names, lines[1:], strict=False):
+        fields = line.split()
+        m = _NUMBER.match(fields[2]) if len(fields) > 2 else None
+        if m is None or float(m.group(0)) == 0:
+            out.append(name)
+    return tuple(out)
 
 
 def parse_comments(comments: Sequence[str]) -> dict[str, str]:
@@ -203,6 +232,9 @@ def read(path: Path, *, leads: LeadSelection = None) -> Recording:
             [int(header.samps_per_frame[j] or 1) for j in cols],
         )
     frame = spf[0]
+    for file_name in dict.fromkeys(header.file_name[j] for j in cols):
+        if file_name and file_name != "~" and not (path.parent / file_name).is_file():
+            raise DataError(f"{path}: signal file {path.parent / file_name} not found")
     try:
         rec = wfdb.rdrecord(
             _record_name(path),
@@ -212,7 +244,15 @@ def read(path: Path, *, leads: LeadSelection = None) -> Recording:
             return_res=64,
         )
     except Exception as exc:
-        raise FormatError(path, "signal data", "samples readable by wfdb", str(exc)) from exc
+        files = ", ".join(dict.fromkeys(str(header.file_name[j]) for j in cols))
+        raise FormatError(
+            path,
+            f"signal data ({files})",
+            f"{header.sig_len} samples per signal in format(s) "
+            f"{'/'.join(dict.fromkeys(str(header.fmt[j]) for j in cols))} "
+            "(is the signal file truncated?)",
+            str(exc),
+        ) from exc
     if frame == 1:
         d = rec.d_signal
         if d is None:
@@ -237,6 +277,9 @@ def read(path: Path, *, leads: LeadSelection = None) -> Recording:
     }
     if frame > 1:
         metadata["samples_per_frame"] = frame
+    uncalibrated = [n for n in uncalibrated_signals(path, names) if n in picked]
+    if uncalibrated:
+        metadata["uncalibrated"] = tuple(uncalibrated)
     if frame == 1 and d.shape[0] == int(header.sig_len or 0):
         bad = _checksum_mismatch(path, d, header, cols, picked)
         if bad:

@@ -176,6 +176,12 @@ def write_record(
         raise DataError(
             f"record name {record_name!r} is not valid for WFDB: use letters, digits, _ and -"
         )
+    dupes = sorted({n for n in rec.lead_names if rec.lead_names.count(n) > 1})
+    if dupes:
+        raise DataError(
+            f"record {record_name!r}: lead names must be unique in a WFDB record, "
+            f"found {dupes} more than once"
+        )
     if rec.n_samples == 0:
         raise DataError(f"record {record_name!r} has no samples; WFDB cannot store it")
     out_dir = Path(directory)
