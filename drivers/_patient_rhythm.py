@@ -22,7 +22,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ecgcore.drivers._patient_morphology import BEAT_TEMPLATES
-from ecgcore.errors import DeviceError
+from ecgcore.errors import SignalError
 
 BEAT_SYMBOLS: Mapping[str, str] = MappingProxyType(
     {k: t.symbol for k, t in BEAT_TEMPLATES.items()}
@@ -118,7 +118,7 @@ def _rhythm(name: str) -> RhythmSpec:
     try:
         return RHYTHMS[key]
     except KeyError:
-        raise DeviceError(
+        raise SignalError(
             f"unknown rhythm {name!r}; expected one of {', '.join(RHYTHMS)}"
         ) from None
 
@@ -163,14 +163,14 @@ def parse_schedule(text: str) -> list[tuple[str, float | None, float | None]]:
     parts = [p.strip() for p in text.split(",")]
     for i, part in enumerate(parts):
         if not part:
-            raise DeviceError(f"schedule {text!r}: empty item at position {i + 1}")
+            raise SignalError(f"schedule {text!r}: empty item at position {i + 1}")
         head, _, dur_text = part.partition(":")
         name, _, hr_text = head.partition("@")
         try:
             hr = float(hr_text) if hr_text else None
             dur = float(dur_text.rstrip("s")) if dur_text else None
         except ValueError:
-            raise DeviceError(
+            raise SignalError(
                 f"schedule {text!r}: item {part!r} is not RHYTHM[@HR][:SECONDS]"
             ) from None
         items.append((_rhythm(name).name, hr, dur))
@@ -270,24 +270,24 @@ def resolve_schedule(
             elif len(entry) == 3:
                 name, dur, ep_hr = entry
             else:
-                raise DeviceError(f"schedule entry {entry!r}: expected (rhythm, duration_s[, hr])")
+                raise SignalError(f"schedule entry {entry!r}: expected (rhythm, duration_s[, hr])")
             items.append((_rhythm(name).name, ep_hr, dur))
     if not items:
-        raise DeviceError("schedule has no episodes")
+        raise SignalError("schedule has no episodes")
     episodes = []
     t = 0.0
     for i, (name, ep_hr, dur) in enumerate(items):
         last = i == len(items) - 1
         if dur is None and (repeat or not last):
-            raise DeviceError(f"schedule: episode {i + 1} ({name}) needs a duration")
+            raise SignalError(f"schedule: episode {i + 1} ({name}) needs a duration")
         if dur is not None and not (math.isfinite(dur) and dur > 0):
-            raise DeviceError(f"schedule: episode {i + 1} ({name}) duration must be > 0 s")
+            raise SignalError(f"schedule: episode {i + 1} ({name}) duration must be > 0 s")
         spec = RHYTHMS[name]
         rate = ep_hr if ep_hr is not None else (hr if spec.beat is not None else None)
         if rate is None:
             rate = spec.default_hr
         if spec.beat is not None and not (rate is not None and 15.0 <= rate <= 300.0):
-            raise DeviceError(f"schedule: rate of {name} must be 15-300 bpm, got {rate!r}")
+            raise SignalError(f"schedule: rate of {name} must be 15-300 bpm, got {rate!r}")
         end = math.inf if last and not repeat else t + float(dur)  # type: ignore[arg-type]
         episodes.append(Episode(name, t, end, rate))
         t = end
