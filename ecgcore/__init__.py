@@ -91,6 +91,23 @@ __all__ += [
     "rr_intervals",
 ]
 
+# --- quality ----------------------------------------------------------------
+from ecgcore.quality import (
+    LeadQuality,
+    QualityMonitor,
+    QualityReport,
+    assess_quality,
+    assess_recording,
+)
+
+__all__ += [
+    "LeadQuality",
+    "QualityMonitor",
+    "QualityReport",
+    "assess_quality",
+    "assess_recording",
+]
+
 # --- detect -----------------------------------------------------------------
 
 # --- analysis ---------------------------------------------------------------
