@@ -136,6 +136,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p_rep.add_argument("--out", type=Path, default=Path("benchmarks"), metavar="DIR")
     p_rep.add_argument("--data-dir", default=None)
+    p_rep.add_argument(
+        "--records", nargs="+", default=None, metavar="REC", help="shortened run: only these"
+    )
+    p_rep.add_argument(
+        "--max-duration-s", type=float, default=None, help="shortened run: first seconds only"
+    )
     p_rep.add_argument("--quiet", action="store_true", help="no progress bar")
     p_rep.set_defaults(func=run_report)
 
@@ -208,6 +214,12 @@ def run_detectors(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    path = generate_results(args.out, data_dir=args.data_dir, progress=not args.quiet)
+    path = generate_results(
+        args.out,
+        data_dir=args.data_dir,
+        records=tuple(args.records) if args.records else None,
+        max_duration_s=args.max_duration_s,
+        progress=not args.quiet,
+    )
     print(f"wrote {path}")
     return 0

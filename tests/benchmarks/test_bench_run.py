@@ -248,3 +248,25 @@ def test_records_without_reference_are_skipped_or_refused(data_dir: Path) -> Non
         run_benchmark(
             "detect", DetectConfig(database="nstdb", records=("bw",), data_dir=str(data_dir))
         )
+
+
+@pytest.mark.shared_data
+def test_results_report_is_generated(data_dir: Path, tmp_path: Path) -> None:
+    from ecgcore.benchmarks.results_md import generate_results
+
+    path = generate_results(
+        tmp_path,
+        data_dir=str(data_dir),
+        records=("101",),
+        max_duration_s=360.0,
+        detectors=("sleepecg",),
+        progress=False,
+    )
+    text = path.read_text()
+    assert "shortened run: not the published figures" in text
+    for heading in ("## R-peak detection on MIT-BIH", "## Noise robustness", "## Scale-out"):
+        assert heading in text
+    assert "| sleepecg | clean | 1 |" in text and "| sleepecg | bw 0 dB | 1 |" in text
+    assert "Per-record counts identical between the two runs: yes" in text
+    for name in ("mitdb_detect.csv", "mitdb_detect_scatter.png", "nstdb_noise.json"):
+        assert (tmp_path / "results" / name).is_file()
