@@ -185,6 +185,11 @@ def _fs_from_time(path: Path, column: str, t: np.ndarray) -> float:
         return integer
     dev, i = worst(estimate)
     if dev > 0.5:
+        # name the first time off the grid of the typical spacing (where a gap starts)
+        step = float(np.median(np.diff(t)))
+        if step > 0:
+            off = np.abs(t - (t[0] + idx * step)) > 0.5 * step
+            i = int(np.argmax(off)) if off.any() else i
         raise FormatError(
             path,
             f"line {i + 2}, column {column!r}",
