@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 from ecgcore.cli.main import COMMAND_MODULES, main
 
@@ -40,3 +41,57 @@ def test_exposed_station_without_accounts_does_not_start(tmp_path, capsys):
     )  # fmt: skip
     assert code == 2
     assert "requires a login but there are no accounts" in capsys.readouterr().err
+
+
+def test_ecg_serve_runs_uvicorn_on_loopback_and_stops_cleanly(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from _browser import free_port
+
+    port = free_port()
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecgcore.cli.main", "serve", "--port", str(port),
+         "--data-dir", str(tmp_path / "station"), "--log", str(tmp_path / "log.sqlite")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "ecg serve did not start"
+                time.sleep(0.2)
+        assert r.status_code == 200 and "ecgcore" in r.text
+        assert "server" not in r.headers
+        me = httpx.get(f"http://127.0.0.1:{port}/api/me").json()
+        assert me["login_required"] is False and me["user"]["name"] == "local"
+        assert _listening_addresses(port) == {"127.0.0.1"}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status tells why.
+    assert proc.returncode in (0, -signal.SIGTERM), err
+    assert "Traceback" not in err
+    assert f"station at http://127.0.0.1:{port}/ (loopback, no login)" in out
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """IPv4 addresses with a listening TCP socket on ``port`` (from /proc/net/tcp)."""
+    import ipaddress
+
+    out = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        addr, hex_port = local.split(":")
+        if int(hex_port, 16) == port and state == "0A":  # 0A = LISTEN
+            out.add(str(ipaddress.IPv4Address(bytes.fromhex(addr)[::-1])))
+    return out
