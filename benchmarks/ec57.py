@@ -459,12 +459,12 @@ def summarize_beats(
         )
     average: dict[str, float | None] = {}
     for key in _QRS_KEYS:
-        average[key] = _mean(c.stats()[key] for c in comps)  # type: ignore[misc]
+        average[key] = _mean(c.stats()[key] for c in comps)
     for key in _CLASS_KEYS:
         if not gross_class.classified:
             average[key] = None
         else:
-            average[key] = _mean(c.stats()[key] for c in class_comps)  # type: ignore[misc]
+            average[key] = _mean(c.stats()[key] for c in class_comps)
     return BeatSummary(
         records=records,
         class_records=class_records,

@@ -37,7 +37,8 @@ R = TypeVar("R")
 class Executor(Protocol):
     """Runs ``fn(task)`` for every task; yields ``(index, result)`` as they finish."""
 
-    description: str
+    @property
+    def description(self) -> str: ...
 
     def map_unordered(
         self, fn: Callable[[T], R], tasks: Iterable[T]

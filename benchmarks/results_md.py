@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from ecgcore.benchmarks.executors import LocalExecutor
 from ecgcore.benchmarks.machine import machine_info
@@ -55,7 +56,7 @@ def generate_results(
     the report itself); the published report uses every mitdb record present,
     whole, with every default detector.
     """
-    limits = {"data_dir": data_dir, "max_duration_s": max_duration_s}
+    limits: dict[str, Any] = {"data_dir": data_dir, "max_duration_s": max_duration_s}
     if detectors is not None:
         limits["detectors"] = detectors
     scale_detectors = detectors or SCALE_DETECTORS
@@ -93,7 +94,7 @@ def generate_results(
         (r.record, r.detector, r.tp, r.fn, r.fp) for r in scale[2].rows
     ]
 
-    records = sorted({r.record for r in detect.rows})
+    scored = sorted({r.record for r in detect.rows})
     skipped = [f"{d.name} ({d.reason})" for d in detect.detectors if not d.available]
     command = REPORT_COMMAND
     if records is not None or max_duration_s is not None or detectors is not None:
@@ -116,7 +117,7 @@ def generate_results(
         "",
         "## R-peak detection on MIT-BIH",
         "",
-        f"Records ({len(records)}, those present in the shared data): {' '.join(records)}.",
+        f"Records ({len(scored)}, those present in the shared data): {' '.join(scored)}.",
         "",
         format_gross_table(detect.gross),
         "",
@@ -149,7 +150,7 @@ def generate_results(
         "## Scale-out: 1 vs 2 local workers",
         "",
         f"The detect job above with detectors {', '.join(scale_detectors)} on "
-        f"{len(records)} records, wall-clock time including worker start-up:",
+        f"{len(scored)} records, wall-clock time including worker start-up:",
         "",
         "| workers | wall time s | speed-up |",
         "|--:|--:|--:|",

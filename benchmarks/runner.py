@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from tqdm.auto import tqdm
 
@@ -274,7 +274,7 @@ register_benchmark_kind(
 
 def run_benchmark(
     kind: str,
-    config: Any,
+    config: Any,  # the kind's config dataclass
     *,
     executor: Executor | None = None,
     progress: bool = True,
@@ -291,6 +291,7 @@ def run_benchmark(
         raise ValueError(f"unknown benchmark {kind!r}; known: {', '.join(_KINDS)}") from None
     if not isinstance(config, spec.config_type):
         raise TypeError(f"{kind}: expected a {spec.config_type.__name__}")
+    config = cast(Any, config)  # isinstance above narrows to object
     states = tuple(DetectorState(n, *detector_status(n)) for n in config.detectors)
     runnable = tuple(s.name for s in states if s.available)
     if not runnable:

@@ -69,7 +69,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-record-table", action="store_true", help="print only the gross table")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bench",
         help="benchmarks: detectors side by side on PhysioNet data (EC57)",

@@ -25,7 +25,7 @@ def _add_data_dir(p: argparse.ArgumentParser) -> None:
     )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "datasets",
         help="PhysioNet databases: list, info, download",
