@@ -103,7 +103,11 @@ class DeviceSession:
         self.settings = settings
         self.device: Device = open_device(url)
         self.info = self.device.info
-        self.pipeline = LivePipeline(self.info)
+        try:
+            self.pipeline = LivePipeline(self.info)
+        except BaseException:
+            self.device.close()
+            raise
         self.created = time.time()
         self.recorder: LiveRecorder | None = None
         self.last_recording: dict[str, Any] | None = None
@@ -115,7 +119,11 @@ class DeviceSession:
         self._subs: set[Subscriber] = set()
         self._lock = threading.RLock()
         self._stop = threading.Event()
-        self.device.start()
+        try:
+            self.device.start()
+        except BaseException:
+            self.device.close()
+            raise
         self._thread = threading.Thread(
             target=self._run, name=f"ecgcore-web:{self.id}", daemon=True
         )

@@ -174,3 +174,22 @@ def test_file_playback_stays_inside_the_station_when_exposed(client_as, exposed_
     r = tech.post("/api/sessions", json={"url": f"file://{inside}"})
     assert r.status_code == 201, r.text
     tech.delete(f"/api/sessions/{r.json()['id']}")
+
+
+def test_a_client_that_falls_behind_is_closed_not_fed_with_holes():
+    import asyncio
+
+    from ecgcore.web.live import Subscriber
+
+    async def scenario():
+        sub = Subscriber(asyncio.get_running_loop(), max_items=5)
+        for i in range(5):
+            sub._put(b"frame%d" % i)
+        assert not sub.overflowed
+        sub._put(b"one too many")
+        assert sub.overflowed
+        sub._put(b"after")  # nothing more is queued once it overflowed
+        items = [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
+        return items
+
+    assert asyncio.run(scenario()) == [None]
