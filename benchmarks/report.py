@@ -80,6 +80,8 @@ def format_markdown(result: BenchmarkResult, *, records: bool = True) -> str:
         "",
         format_gross_table(result.gross),
     ]
+    if result.notes:
+        parts += ["", *(f"Note: {n}" for n in result.notes)]
     skipped = [d for d in result.detectors if not d.available]
     if skipped:
         parts += ["", "Not run: " + "; ".join(f"{d.name} ({d.reason})" for d in skipped)]

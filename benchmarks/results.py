@@ -169,6 +169,7 @@ class BenchmarkResult:
     wall_s: float
     machine: Mapping[str, Any] = field(default_factory=dict)
     command: str = ""
+    notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -177,6 +178,7 @@ class BenchmarkResult:
             "config": dict(self.config),
             "executor": self.executor,
             "wall_s": self.wall_s,
+            "notes": list(self.notes),
             "machine": dict(self.machine),
             "detectors": [asdict(d) for d in self.detectors],
             "gross": [g.as_dict() for g in self.gross],

@@ -272,6 +272,20 @@ register_benchmark_kind(
 )
 
 
+def _partial_notes(tasks: Sequence[Any]) -> tuple[str, ...]:
+    """Say which databases behind the tasks are only partly present."""
+    seen = dict.fromkeys((t.database, t.data_dir) for t in tasks if hasattr(t, "data_dir"))
+    notes = []
+    for name, root in seen:
+        status = get_database(name, root).status()
+        if status.state == "partial":
+            notes.append(
+                f"{name} is partial here: {status.present} of {status.expected} records "
+                "present; figures cover the records listed only"
+            )
+    return tuple(notes)
+
+
 def run_benchmark(
     kind: str,
     config: Any,  # the kind's config dataclass
@@ -298,6 +312,7 @@ def run_benchmark(
         reasons = "; ".join(f"{s.name}: {s.reason}" for s in states)
         raise DataError(f"no requested detector can run here ({reasons})")
     tasks = spec.make_tasks(config, runnable)
+    notes = _partial_notes(tasks)
     executor = executor or LocalExecutor()
     results: list[tuple[Any, ...] | None] = [None] * len(tasks)
     t0 = time.perf_counter()
@@ -317,4 +332,5 @@ def run_benchmark(
         wall_s=wall,
         machine=machine_info(),
         command=command,
+        notes=notes,
     )

@@ -203,6 +203,9 @@ def test_cli_detect_writes_table_csv_json_png(
     stdout = capsys.readouterr().out
     assert "| detector | condition | records | ref beats | Se % | +P % | F1 %" in stdout
     assert "| 101 | clean | sleepecg |" in stdout
+    status = get_database("mitdb", data_dir).status()
+    if status.state == "partial":
+        assert f"Note: mitdb is partial here: {status.present} of 48 records present" in stdout
     for name in ("bench_detect.md", "bench_detect.csv", "bench_detect.json"):
         assert (out / name).stat().st_size > 0
     for name in ("bench_detect_scatter.png", "bench_detect_records.png"):
