@@ -25,6 +25,7 @@ values) and flagged in ``metadata["saturated"]`` ({lead: number of samples at
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +60,11 @@ def read(
     """
     if not (np.isfinite(gain) and gain > 0):
         raise FormatError(path, "gain argument", "a positive number of counts per mV", gain)
+    text = path.read_text(errors="replace")
+    if not text.strip():
+        raise FormatError(path, "rows", "at least one row of 13 integers", "an empty file")
     try:
-        table = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
+        table = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.int64, ndmin=2)
     except ValueError as exc:
         raise FormatError(
             path,
@@ -68,8 +72,6 @@ def read(
             "13 comma-separated integers per row (sample number, then 12 leads), no header",
             str(exc),
         ) from exc
-    if table.size == 0:
-        raise FormatError(path, "rows", "at least one row of 13 integers", "an empty file")
     if table.shape[1] != 1 + len(LEAD_NAMES):
         raise FormatError(
             path, "columns", "13 (sample number, then I..V6)", f"{table.shape[1]} columns"

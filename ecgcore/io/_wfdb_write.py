@@ -60,38 +60,52 @@ def _choose_format(adc: np.ndarray, missing: np.ndarray, fmt: str | None, rec: R
     return fmt
 
 
-def _integer_baseline(rec: Recording) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """ADC counts, gain, baseline with every baseline an integer.
+#: Largest denominator by which a fractional baseline is made integer exactly.
+_MAX_SCALE = 16
 
-    WFDB stores integer baselines. A fractional baseline (EDF's symmetric
-    ranges give -0.5) is made integer by scaling the lead's counts, gain and
-    baseline by the baseline's denominator, which leaves physical values
-    unchanged (exactly so for powers of two).
+
+def _integer_baseline(rec: Recording) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """ADC counts, gain, baseline with every baseline an integer, and notes on changes.
+
+    WFDB stores integer baselines. A fractional baseline with a small
+    denominator q (EDF's symmetric ranges give -0.5) is made integer by
+    scaling the lead's counts, gain and baseline by q, which leaves physical
+    values unchanged (bit for bit when q is a power of two). Any other
+    fractional baseline (EDF ranges that are not symmetric) is rounded to the
+    nearest count: physical values shift by less than half a count, and the
+    exact baseline is written in the ``baseline_rounded`` comment.
     """
     adc = rec.adc.astype(np.int64)
     gain = rec.gain.astype(np.float64).copy()
     baseline = np.asarray(rec.baseline, dtype=np.float64).copy()
-    notes = []
-    for j, b in enumerate(baseline):
+    scaled, rounded = [], []
+    for j, b in enumerate(baseline.tolist()):
         if b == round(b):
             continue
-        q = Fraction(float(b)).limit_denominator(1 << 16).denominator
-        if b * q != round(b * q):
-            raise DataError(
-                f"record {rec.name!r}: lead {rec.lead_names[j]!r} baseline {b!r} is not a "
-                "fraction with a small denominator; WFDB needs an integer baseline"
+        lead = rec.lead_names[j]
+        q = Fraction(float(b)).limit_denominator(_MAX_SCALE).denominator
+        if b * q == round(b * q):
+            adc[:, j] *= q
+            gain[j] *= q
+            baseline[j] *= q
+            scaled.append(f"{lead} x{q}")
+            logger.info("record %s lead %s: baseline %r scaled by %d", rec.name, lead, b, q)
+        else:
+            baseline[j] = round(b)
+            rounded.append(f"{lead} {b!r}")
+            logger.warning(
+                "record %s lead %s: baseline %r rounded to %d for WFDB (shift %.3g counts)",
+                rec.name,
+                lead,
+                b,
+                int(baseline[j]),
+                baseline[j] - b,
             )
-        adc[:, j] *= q
-        gain[j] *= q
-        baseline[j] *= q
-        notes.append(f"{rec.lead_names[j]} x{q}")
-        logger.info(
-            "record %s lead %s: baseline %s scaled by %d to an integer for WFDB",
-            rec.name,
-            rec.lead_names[j],
-            b,
-            q,
-        )
+    notes = []
+    if scaled:
+        notes.append(f"counts_scaled: {', '.join(scaled)}")
+    if rounded:
+        notes.append(f"baseline_rounded: {', '.join(rounded)}")
     return adc, gain, baseline.astype(np.int64), notes
 
 
@@ -127,8 +141,7 @@ def _comments(rec: Recording, extra: list[str]) -> list[str]:
         tail = [f"utc_offset: {sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"]
     else:
         tail = []
-    if extra:
-        tail.append(f"counts_scaled: {', '.join(extra)}")
+    tail.extend(extra)
     lines.extend(line for line in tail if line not in present)
     for line in lines:
         if "\n" in line or "\r" in line:

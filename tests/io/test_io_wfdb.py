@@ -141,6 +141,17 @@ def test_fractional_baseline_is_scaled_exactly(tmp_path):
     assert back.metadata["counts_scaled"] == "V1 x2"
 
 
+def test_other_fractional_baselines_are_rounded_and_reported(tmp_path, caplog):
+    adc = np.array([[-8388608], [0], [8388607]], dtype=np.int32)
+    rec = Recording(adc, 250.0, ("I",), [32.00003], [15.500029563960197], ("uV",), name="bdf")
+    back = read_record(write_record(rec, tmp_path))
+    assert back.baseline[0] == 16
+    assert back.metadata["baseline_rounded"] == "I 15.500029563960197"
+    assert "rounded to 16" in caplog.text
+    np.testing.assert_array_equal(back.adc, rec.adc)
+    assert np.max(np.abs(back.physical() - rec.physical())) < 0.5 / 32.00003
+
+
 # ------------------------------------------------------------------ reading
 @pytest.mark.parametrize("fmt", ["212", "16", "80", "24", "32", "516"])
 def test_read_formats_written_by_wfdb(tmp_path, fmt):
