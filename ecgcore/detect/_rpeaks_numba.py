@@ -11,33 +11,48 @@ TBME 32(3), 1985) and Hamilton's open-source detector (median-of-8 peak levels,
 pre-blanking, search-back, baseline-shift and T-wave checks), with the changes
 documented here.
 
-Per sample (one pass, O(1) work, no allocation)
------------------------------------------------
-1. A missing sample (NaN/inf) is "no signal": the rings receive zeros, pending
-   candidates are decided, and when the signal returns the filters restart in
-   steady state for the new level (no step transient), as at the start.
-2. ``hp``: first-order high-pass (baseline removal with negligible phase shift
-   at QRS frequencies), kept in a ring to place each peak on the QRS extreme.
-3. ``y``: Butterworth band-pass; ``d = y[n] - y[n - k]`` (derivative over about
-   10 ms); the feature ``m`` is the moving average of ``|d|`` over ``W`` samples.
-4. Maxima of ``m`` (a hump ends when ``m`` falls below half its maximum, or a
-   timeout after it) become candidates carrying their largest ``|d|`` and a
-   baseline-shift flag. A candidate is held for a pre-blanking interval; a
-   larger one arriving meanwhile replaces it, a smaller one is dropped.
-5. A released candidate is a QRS when it exceeds
-   ``noise + th * (qrs - noise)`` (medians of the last 8 QRS and noise peaks),
-   is no baseline shift, is outside the refractory period and is no T-wave
-   (within 360 ms of a QRS with less than half its slope). Otherwise it is noise
-   and kept for search-back: when no QRS follows within 1.5 median RR, the
-   largest kept candidate above a reduced threshold becomes a QRS; the reduced
-   threshold halves again for every further interval without a beat.
-6. Each QRS is placed on the dominant extreme (largest ``|hp|``) within
-   +/- ``refine`` samples of the candidate's delay-compensated position.
+Per input sample (full rate ``fs``, O(1), no allocation)
+--------------------------------------------------------
+1. The sample goes into the ``raw`` ring, where peaks are placed at full
+   resolution.
+2. Decimation by ``D`` (``fs / D`` is the internal rate, 90 Hz or more): a
+   triangular anti-alias window over ``2 D - 1`` samples (two multiply-adds per
+   sample), evaluated once per block of ``D`` samples (blocks aligned to
+   absolute sample indices, so chunking cannot matter). Like Hamilton's
+   detector running at 200 Hz, detection needs no more than this, and all of
+   the filtering below costs ``1 / D`` per input sample.
+3. A missing sample (NaN/inf) is "no signal": its block yields nothing, pending
+   candidates are decided, and when the signal returns the band-pass restarts
+   in steady state for the new level (no step transient), as at the start.
 
-State tuple ``st = (par, ist, fst, cand, bufs, rings, out)``: parameters
-(``P_*``), integer and float state (``I_*``, ``F_*``), kept candidates
-(``C_*`` columns), median buffers (rows ``B_*``), signal rings (rows ``R_*``)
-and the output buffer of the current call.
+Per internal sample
+-------------------
+4. ``y``: Butterworth band-pass (the ``"detection"`` preset of
+   :mod:`ecgcore.filters`); ``d = y[m] - y[m - k]`` (derivative over one period
+   of the upper band edge); the feature is the moving average of ``|d|`` over
+   ``W`` samples.
+5. Maxima of the feature (a hump ends when the feature falls below half its
+   maximum, or a timeout after it) become candidates carrying their largest
+   ``|d|`` and a baseline-shift flag. A candidate is held for a pre-blanking
+   interval; a larger one arriving meanwhile replaces it, a smaller one is
+   dropped.
+6. A released candidate is a QRS when it exceeds ``noise + th * (qrs - noise)``
+   (medians of the last 8 QRS and noise peaks), is no baseline shift, is outside
+   the refractory period and is no T-wave (within 360 ms of a QRS with less than
+   half its slope). Otherwise it is noise and kept for search-back: when no QRS
+   follows within 1.5 median RR, the largest kept candidate above a reduced
+   threshold becomes a QRS; the reduced threshold halves again for every
+   further interval without a beat.
+7. Each QRS is placed on the dominant local extreme of the raw signal, measured
+   from the local median (isoelectric level), in a window around the
+   candidate's delay-compensated position.
+
+Positions (candidates, RR intervals, peaks) are full-rate sample indices; a
+candidate found at internal sample ``m`` is at the last sample of its block,
+``m * D + D - 1``. State tuple ``st = (par, ist, fst, cand, bufs, rings, raw,
+out)``: parameters (``P_*``), integer and float state (``I_*``, ``F_*``), kept
+candidates (``C_*`` columns), median buffers (rows ``B_*``), internal-rate rings
+(rows ``R_*``), the full-rate ring and the output buffer of the current call.
 """
 
 from __future__ import annotations
@@ -46,65 +61,72 @@ import numpy as np
 
 from ecgcore._jit import jit
 
-# parameters (float64 vector filled by rpeaks._parameters)
-P_W = 0  # moving-average window (samples)
-P_K = 1  # derivative lag (samples)
-P_PREBLANK = 2  # pre-blanking interval (samples)
-P_PEAK_TIMEOUT = 3  # a hump ends this long after its maximum (samples)
-P_TWAVE = 4  # T-wave check interval after a QRS (samples)
-P_TWAVE_RATIO = 5  # slope ratio under which a candidate near a QRS is a T-wave
-P_BLS_WIN = 6  # baseline-shift check window ending at the feature peak (samples)
-P_BLS_PAIR = 7  # largest distance of the +/- slope pair of a QRS (samples)
-P_TH = 8  # threshold position between the noise and QRS levels
-P_DELAY = 9  # feature peak -> QRS centre (samples)
-P_REFINE_BEFORE = 10  # extreme search starts this long before the QRS centre (samples)
-P_FLOOR = 11  # smallest feature peak considered (mV)
-P_SB_FACTOR = 12  # search-back threshold factor
-P_REFRACT = 13  # refractory period (samples)
-P_LEARN = 14  # learning period after the first candidate (samples)
-P_HP_A = 15  # first-order high-pass coefficient
-P_RR_INIT = 16  # initial RR interval (samples)
-P_RR_MAX = 17  # longest RR interval used for the search-back interval (samples)
-P_SB_MIN_GAP = 18  # search-back candidates start this long after a QRS (samples)
-P_REFINE_AFTER = 19  # extreme search ends this long after the QRS centre (samples)
+# parameters (float64 vector filled by rpeaks._parameters); (i) internal samples,
+# (f) full-rate samples
+P_D = 0  # decimation factor
+P_W = 1  # moving-average window (i)
+P_K = 2  # derivative lag (i)
+P_PREBLANK = 3  # pre-blanking interval (i)
+P_PEAK_TIMEOUT = 4  # a hump ends this long after its maximum (i)
+P_BLS_WIN = 5  # baseline-shift check window ending at the feature peak (i)
+P_BLS_PAIR = 6  # largest distance of the +/- slope pair of a QRS (i)
+P_TWAVE = 7  # T-wave check interval after a QRS (f)
+P_TWAVE_RATIO = 8  # slope ratio under which a candidate near a QRS is a T-wave
+P_TH = 9  # threshold position between the noise and QRS levels
+P_DELAY = 10  # candidate position -> QRS centre (f)
+P_REFINE_BEFORE = 11  # extreme search starts this long before the QRS centre (f)
+P_REFINE_AFTER = 12  # extreme search ends this long after the QRS centre (f)
+P_FLOOR = 13  # smallest feature peak considered (mV)
+P_SB_FACTOR = 14  # search-back threshold factor
+P_REFRACT = 15  # refractory period (f)
+P_LEARN = 16  # learning period after the first candidate (f)
+P_RR_INIT = 17  # initial RR interval (f)
+P_RR_MAX = 18  # longest RR interval used for the search-back interval (f)
+P_SB_MIN_GAP = 19  # search-back candidates start this long after a QRS (f)
 N_PARAMS = 20
 
 # integer state
-I_N = 0  # absolute index of the next sample
+I_N = 0  # absolute index of the next input sample
 I_NOW = 1  # newest sample available to the decision rules
 I_NOUT = 2  # peaks written to ``out`` in the current call
-I_RESTART = 3  # 1 when the next finite sample (re)starts the filters
+I_RESTART = 3  # 1 while there is no signal (start, gap)
 I_SEG_START = 4  # first sample of the current finite segment
-I_PK_POS = 5  # position of the running hump maximum
-I_PK_TIME = 6  # samples since the hump maximum (0: no hump)
-I_HOLD_AGE = 7  # samples since the held candidate was held, + 1 (0: none held)
-I_HOLD_POS = 8  # feature position of the held candidate
-I_LAST_QRS = 9  # feature position of the last QRS (-1: none yet)
-I_SB_REF = 10  # search-back reference: last QRS or end of the last gap (-1: none)
-I_SB_CHECK = 11  # next sample at which a search-back is tried
-I_LAST_EMIT = 12  # last emitted peak (sample index)
-I_NCAND = 13  # kept candidates (learning queue, then search-back)
-I_LEARNING = 14  # 1 while the initial levels are being learned
-I_LEARN_END = 15  # end of learning (sample index), -1 until the first candidate
-I_RR_VALID = 16  # 1 when the next QRS may add an RR interval
-I_NQRS = 17  # QRS peaks seen (median buffer count)
-I_NNOISE = 18  # noise peaks seen
-I_NRR = 19  # RR intervals seen
-N_ISTATE = 20
+I_VALID_BLOCKS = 5  # complete finite blocks since the segment started
+I_BLOCK_BAD = 6  # 1 if the current block has a missing or pre-segment sample
+I_FIRST_OUT = 7  # 1 when the next internal sample restarts the band-pass
+I_PK_POS = 8  # position of the running hump maximum
+I_PK_TIME = 9  # internal samples since the hump maximum (0: no hump)
+I_HOLD_AT = 10  # sample at which the held candidate was held (-1: none held)
+I_HOLD_POS = 11  # position of the held candidate
+I_LAST_QRS = 12  # position of the last QRS candidate (-1: none yet)
+I_SB_REF = 13  # search-back reference: last QRS or end of the last gap (-1: none)
+I_LAST_EMIT = 14  # last emitted peak
+I_NCAND = 15  # kept candidates (learning queue, then search-back)
+I_LEARNING = 16  # 1 while the initial levels are being learned
+I_LEARN_END = 17  # end of learning, -1 until the first candidate
+I_RR_VALID = 18  # 1 when the next QRS may add an RR interval
+I_NQRS = 19  # QRS peaks seen (median buffer count)
+I_NNOISE = 20  # noise peaks seen
+I_NRR = 21  # RR intervals seen
+I_NEXT_EVENT = 22  # next sample at which a timer (release, learning, search-back) is due
+I_EMIT_POS = 23  # position of a hump that ended when a timer was due
+N_ISTATE = 24
 
 # float state
-F_HP_X = 0  # previous input of the high-pass
-F_HP_Y = 1  # previous output of the high-pass
-F_SUM = 2  # running sum of |d| over the window
-F_M_LAST = 3  # previous feature value
-F_PK_MAX = 4  # running hump maximum
-F_HOLD_VAL = 5  # held candidate: feature peak
-F_HOLD_DER = 6  # held candidate: largest |d|
-F_HOLD_BLS = 7  # held candidate: 1.0 if baseline shift
-F_THRESH = 8  # detection threshold
-F_LASTMAX = 9  # largest |d| of the last QRS
-F_SB_INTERVAL = 10  # search-back interval (samples)
-N_FSTATE = 11
+F_CUR = 0  # decimator: weighted sum of the current block
+F_NXT = 1  # decimator: the current block's share of the next output
+F_CARRY = 2  # decimator: the previous block's share of the current output
+F_SUM = 3  # running sum of |d| over the window
+F_M_LAST = 4  # previous feature value
+F_PK_MAX = 5  # running hump maximum
+F_HOLD_VAL = 6  # held candidate: feature peak
+F_QRS_LEVEL = 7  # median of the last 8 QRS peaks
+F_NOISE_LEVEL = 8  # median of the last 8 noise peaks (0 until the first)
+F_THRESH = 9  # detection threshold
+F_LASTMAX = 10  # largest |d| of the last QRS
+F_SB_INTERVAL = 11  # search-back interval (f)
+F_EMIT_VAL = 12  # feature peak of the hump that just ended
+N_FSTATE = 13
 
 # candidate columns
 C_POS = 0
@@ -120,52 +142,68 @@ B_RR = 2
 N_BUFS = 3
 NBUF = 8
 
-# signal rings (rows of ``rings``)
+SB_FACTOR_MIN = 1e-3  # search-back stops halving its threshold factor here
+
+# internal-rate rings (rows of ``rings``)
 R_Y = 0
 R_D = 1
-R_HP = 2
-N_RINGS = 3
+N_RINGS = 2
 
 
 @jit
 def _median8(buf: np.ndarray, n: int) -> float:
-    """Median of the first ``min(n, 8)`` entries of ``buf``."""
+    """Median of the first ``min(n, 8)`` entries of ``buf`` (branch-free ranks)."""
     m = min(n, NBUF)
-    tmp = np.empty(NBUF)
+    lo_rank = (m - 1) // 2
+    hi_rank = m // 2
+    total = 0.0
     for a in range(m):
-        v = buf[a]
-        b = a - 1
-        while b >= 0 and tmp[b] > v:
-            tmp[b + 1] = tmp[b]
-            b -= 1
-        tmp[b + 1] = v
-    if m % 2 == 1:
-        return tmp[m // 2]
-    return 0.5 * (tmp[m // 2 - 1] + tmp[m // 2])
+        va = buf[a]
+        below = 0
+        equal = 0
+        earlier = 0
+        for b in range(m):
+            below += buf[b] < va
+            equal += buf[b] == va
+            earlier += (buf[b] == va) & (b < a)
+        # va occupies the sorted ranks below .. below + equal - 1 (counted once)
+        hits = (below <= lo_rank < below + equal) + (below <= hi_rank < below + equal)
+        total += va * hits * (earlier == 0)
+    return 0.5 * total
 
 
 @jit
-def _update_threshold(st) -> None:
-    par, ist, fst, _cand, bufs, _rings, _out = st
-    qrs = _median8(bufs[B_QRS], ist[I_NQRS])
-    noise = _median8(bufs[B_NOISE], ist[I_NNOISE]) if ist[I_NNOISE] > 0 else 0.0
+def _update_threshold(st, qrs_changed: bool) -> None:
+    """Threshold from the median QRS and noise peaks (recomputing what changed)."""
+    par = st[0]
+    ist = st[1]
+    fst = st[2]
+    bufs = st[4]
+    if qrs_changed:
+        fst[F_QRS_LEVEL] = _median8(bufs[B_QRS], ist[I_NQRS])
+    else:
+        fst[F_NOISE_LEVEL] = _median8(bufs[B_NOISE], ist[I_NNOISE])
+    qrs = fst[F_QRS_LEVEL]
+    noise = fst[F_NOISE_LEVEL]
     fst[F_THRESH] = noise + par[P_TH] * (qrs - noise)
 
 
 @jit
 def _refine(st, pos: int) -> int:
-    """Sample of the dominant extreme of ``hp`` around the QRS centre of ``pos``.
+    """Sample of the dominant extreme of the raw signal around the QRS of ``pos``.
 
     The search runs from ``refine_before`` samples before the delay-compensated
     centre to ``refine_after`` samples after it (wide complexes make the
-    feature peak late, never early). Only local extrema count, so a window edge
-    on a slope is never taken, and their size is measured from the window's
-    median (the local isoelectric level), so residual baseline wander does not
-    matter. Returns -1 when the window is empty.
+    feature peak late, never early). The extreme is the window's maximum or
+    minimum, whichever lies farther from the local isoelectric level (the median
+    of 9 samples spread over the window), so baseline offset and wander do not
+    matter. If it lies on the window's edge (a slope, not a peak), the largest
+    local extremum is taken instead. Returns -1 when the window is empty.
     """
-    par, ist, _fst, _cand, _bufs, rings, _out = st
-    hp_ring = rings[R_HP]
-    mask = hp_ring.shape[0] - 1
+    par = st[0]
+    ist = st[1]
+    raw = st[6]
+    mask = raw.shape[0] - 1
     newest = ist[I_NOW]
     centre = pos - int(par[P_DELAY])
     # never closer than half the refractory period to the previous peak, never
@@ -173,48 +211,71 @@ def _refine(st, pos: int) -> int:
     lo = max(
         centre - int(par[P_REFINE_BEFORE]),
         ist[I_LAST_EMIT] + int(par[P_REFRACT]) // 2,
-        newest - hp_ring.shape[0] + 2,
+        newest - raw.shape[0] + 2,
         ist[I_SEG_START],
     )
     hi = min(centre + int(par[P_REFINE_AFTER]), newest)
     if hi < lo:
         return -1
-    win = np.empty(hi - lo + 1)
-    for t in range(lo, hi + 1):
-        win[t - lo] = hp_ring[t & mask]
-    base = np.median(win)
+    # isoelectric level: median of 9 samples spread evenly over the window
+    span = hi - lo
+    base = 0.0
+    for a in range(9):
+        va = raw[(lo + span * a // 8) & mask]
+        below = 0
+        equal = 0
+        for b in range(9):
+            vb = raw[(lo + span * b // 8) & mask]
+            below += vb < va
+            equal += vb == va
+        if below <= 4 < below + equal:
+            base = va
+    t_max = lo
+    t_min = lo
+    v_max = raw[lo & mask]
+    v_min = v_max
+    for t in range(lo + 1, hi + 1):
+        v = raw[t & mask]
+        if v > v_max:
+            v_max = v
+            t_max = t
+        if v < v_min:
+            v_min = v
+            t_min = t
+    best = t_max if v_max - base >= base - v_min else t_min
+    if lo < best < hi:
+        return best
+    # the extreme is on an edge: take the largest local extremum inside
     best = -1
     best_val = -1.0
-    prev = hp_ring[(lo - 1) & mask] if lo > ist[I_SEG_START] else win[0]
-    for t in range(lo, hi + 1):
-        v = win[t - lo]
-        nxt = win[t - lo + 1] if t < hi else (hp_ring[(t + 1) & mask] if t < newest else v)
-        is_extremum = (v >= prev and v >= nxt) or (v <= prev and v <= nxt)
+    for t in range(lo + 1, hi):
+        v = raw[t & mask]
+        prev = raw[(t - 1) & mask]
+        nxt = raw[(t + 1) & mask]
         dev = abs(v - base)
-        if is_extremum and dev > best_val:
+        if dev > best_val and ((v >= prev and v >= nxt) or (v <= prev and v <= nxt)):
             best_val = dev
             best = t
-        prev = v
-    if best < 0:  # monotonic window: take its largest deviation
-        for t in range(lo, hi + 1):
-            dev = abs(win[t - lo] - base)
-            if dev > best_val:
-                best_val = dev
-                best = t
+    if best < 0:  # monotonic window
+        best = t_max if v_max - base >= base - v_min else t_min
     return best
 
 
 @jit
 def _accept_qrs(st, pos: int, val: float, der: float) -> None:
     """Accept the candidate at feature position ``pos`` as a QRS and emit its peak."""
-    par, ist, fst, _cand, bufs, _rings, out = st
+    par = st[0]
+    ist = st[1]
+    fst = st[2]
+    bufs = st[4]
+    out = st[7]
     if ist[I_RR_VALID] == 1 and ist[I_LAST_QRS] >= 0:
         bufs[B_RR, ist[I_NRR] % NBUF] = pos - ist[I_LAST_QRS]
         ist[I_NRR] += 1
     ist[I_RR_VALID] = 1
     bufs[B_QRS, ist[I_NQRS] % NBUF] = val
     ist[I_NQRS] += 1
-    _update_threshold(st)
+    _update_threshold(st, True)
     rr = _median8(bufs[B_RR], ist[I_NRR]) if ist[I_NRR] > 0 else par[P_RR_INIT]
     fst[F_SB_INTERVAL] = 1.5 * min(rr, par[P_RR_MAX])
     fst[F_LASTMAX] = der
@@ -230,7 +291,10 @@ def _accept_qrs(st, pos: int, val: float, der: float) -> None:
 @jit
 def _searchback(st, now: int) -> None:
     """Accept missed beats among the kept candidates while the RR rule calls for it."""
-    par, ist, fst, cand, _bufs, _rings, _out = st
+    par = st[0]
+    ist = st[1]
+    fst = st[2]
+    cand = st[3]
     while ist[I_NCAND] > 0 and ist[I_SB_REF] >= 0:
         elapsed = now - ist[I_SB_REF]
         interval = fst[F_SB_INTERVAL]
@@ -239,7 +303,7 @@ def _searchback(st, now: int) -> None:
         # the threshold halves again for every further interval without a beat
         factor = par[P_SB_FACTOR]
         extra = elapsed - interval
-        while extra > interval and factor > 1e-3:
+        while extra > interval and factor > SB_FACTOR_MIN:
             factor *= 0.5
             extra -= interval
         limit = fst[F_THRESH] * factor
@@ -266,7 +330,8 @@ def _searchback(st, now: int) -> None:
 @jit
 def _keep_candidate(st, c) -> None:
     """Append candidate ``c`` (pos, val, der, bls), forgetting the oldest when full."""
-    _par, ist, _fst, cand, _bufs, _rings, _out = st
+    ist = st[1]
+    cand = st[3]
     nc = ist[I_NCAND]
     if nc == cand.shape[0]:
         for a in range(1, nc):
@@ -282,7 +347,10 @@ def _keep_candidate(st, c) -> None:
 @jit
 def _classify(st, c) -> None:
     """Decide whether candidate ``c`` (pos, val, der, bls) is a QRS."""
-    par, ist, fst, _cand, bufs, _rings, _out = st
+    par = st[0]
+    ist = st[1]
+    fst = st[2]
+    bufs = st[4]
     pos = int(c[0])
     val = c[1]
     der = c[2]
@@ -299,14 +367,18 @@ def _classify(st, c) -> None:
     else:
         bufs[B_NOISE, ist[I_NNOISE] % NBUF] = val
         ist[I_NNOISE] += 1
-        _update_threshold(st)
+        _update_threshold(st, False)
         _keep_candidate(st, c)
 
 
 @jit
 def _end_learning(st) -> None:
     """Set the initial levels from the queued candidates, then decide them in order."""
-    par, ist, fst, cand, bufs, _rings, _out = st
+    par = st[0]
+    ist = st[1]
+    fst = st[2]
+    cand = st[3]
+    bufs = st[4]
     nc = ist[I_NCAND]
     top = 0.0
     for c in range(nc):
@@ -318,7 +390,8 @@ def _end_learning(st) -> None:
     bufs[B_QRS, :] = top
     ist[I_NQRS] = NBUF
     ist[I_NNOISE] = 0
-    _update_threshold(st)
+    fst[F_NOISE_LEVEL] = 0.0
+    _update_threshold(st, True)
     fst[F_SB_INTERVAL] = 1.5 * par[P_RR_INIT]
     ist[I_LEARNING] = 0
     queue = cand[:nc].copy()
@@ -328,34 +401,23 @@ def _end_learning(st) -> None:
 
 
 @jit
-def _release(st) -> None:
-    """Pass the held candidate on to learning or classification."""
-    par, ist, fst, _cand, _bufs, _rings, _out = st
-    ist[I_HOLD_AGE] = 0
-    c = (float(ist[I_HOLD_POS]), fst[F_HOLD_VAL], fst[F_HOLD_DER], fst[F_HOLD_BLS])
-    if ist[I_LEARNING] == 1:
-        if ist[I_LEARN_END] < 0:
-            ist[I_LEARN_END] = ist[I_HOLD_POS] + int(par[P_LEARN])
-        _keep_candidate(st, c)
-    else:
-        _classify(st, c)
+def _slope_features(st, pos: int) -> tuple[float, float]:
+    """Largest ``|d|`` and baseline-shift flag of the candidate at ``pos``.
 
-
-@jit
-def _hold(st, pos: int, val: float) -> None:
-    """Pre-blanking: hold a feature peak unless a larger one is already held."""
-    par, ist, fst, _cand, _bufs, rings, _out = st
-    if ist[I_HOLD_AGE] > 0 and val <= fst[F_HOLD_VAL]:
-        return
-    # largest |d| and baseline-shift check (Hamilton): a QRS has a positive and a
-    # negative slope of comparable size close together
+    Hamilton's check: a QRS has a positive and a negative slope of comparable
+    size (within 8x) less than 150 ms apart in the window ending at the
+    feature peak; otherwise the candidate is a baseline shift (flag 1.0).
+    """
+    par = st[0]
+    rings = st[5]
     d_ring = rings[R_D]
     mask = d_ring.shape[0] - 1
+    m = pos // int(par[P_D])
     vmax = 0.0
     vmin = 0.0
     tmax = 0
     tmin = 0
-    for t in range(pos - int(par[P_BLS_WIN]) + 1, pos + 1):
+    for t in range(m - int(par[P_BLS_WIN]) + 1, m + 1):
         v = d_ring[t & mask]
         if v > vmax:
             vmax = v
@@ -365,163 +427,350 @@ def _hold(st, pos: int, val: float) -> None:
             tmin = t
     vmin = -vmin
     qrs_like = vmax > vmin / 8.0 and vmin > vmax / 8.0 and abs(tmax - tmin) < par[P_BLS_PAIR]
+    return max(vmax, vmin), 0.0 if qrs_like else 1.0
+
+
+@jit
+def _release(st) -> None:
+    """Pass the held candidate on to learning or classification."""
+    par = st[0]
+    ist = st[1]
+    fst = st[2]
+    ist[I_HOLD_AT] = -1
+    pos = ist[I_HOLD_POS]
+    der, bls = _slope_features(st, pos)
+    c = (float(pos), fst[F_HOLD_VAL], der, bls)
+    if ist[I_LEARNING] == 1:
+        if ist[I_LEARN_END] < 0:
+            ist[I_LEARN_END] = pos + int(par[P_LEARN])
+        _keep_candidate(st, c)
+    else:
+        _classify(st, c)
+
+
+@jit
+def _hold(st, pos: int, val: float) -> None:
+    """Pre-blanking: hold a feature peak unless a larger one is already held."""
+    ist = st[1]
+    fst = st[2]
+    if ist[I_HOLD_AT] >= 0 and val <= fst[F_HOLD_VAL]:
+        return
     ist[I_HOLD_POS] = pos
     fst[F_HOLD_VAL] = val
-    fst[F_HOLD_DER] = max(vmax, vmin)
-    fst[F_HOLD_BLS] = 0.0 if qrs_like else 1.0
-    ist[I_HOLD_AGE] = 1
+    ist[I_HOLD_AT] = ist[I_NOW]
 
 
 @jit
 def _flush_pending(st) -> None:
     """End of a finite segment (gap or end of stream): decide what is pending."""
-    par, ist, fst, _cand, _bufs, _rings, _out = st
+    par = st[0]
+    ist = st[1]
+    fst = st[2]
     if ist[I_PK_TIME] > 0 and fst[F_PK_MAX] > par[P_FLOOR]:
         _hold(st, ist[I_PK_POS], fst[F_PK_MAX])
     fst[F_PK_MAX] = 0.0
     ist[I_PK_TIME] = 0
-    if ist[I_HOLD_AGE] > 0:
+    if ist[I_HOLD_AT] >= 0:
         _release(st)
+
+
+EV_END = 0  # the chunk is consumed
+EV_GAP = 1  # a missing sample starts a gap (not consumed yet)
+EV_EMIT = 2  # a hump of the feature ended (flag)
+EV_TIMER = 4  # a timer is due (flag)
+
+
+@jit
+def _next_event(st) -> None:
+    """Earliest sample at which a timer of the decision rules is due."""
+    par = st[0]
+    ist = st[1]
+    fst = st[2]
+    cand = st[3]
+    dec = int(par[P_D])
+    lag = (int(par[P_PREBLANK]) + int(par[P_PEAK_TIMEOUT])) * dec
+    t = 1 << 62
+    if ist[I_HOLD_AT] >= 0:
+        t = min(t, ist[I_HOLD_AT] + int(par[P_PREBLANK]) * dec)
+    if ist[I_LEARNING] == 1:
+        if ist[I_LEARN_END] >= 0:
+            t = min(t, ist[I_LEARN_END])
+    elif ist[I_NCAND] > 0 and ist[I_SB_REF] >= 0:
+        # the first sample at which search-back accepts the best kept candidate:
+        # its threshold factor halves for every interval without a beat
+        best = 0.0
+        for c in range(ist[I_NCAND]):
+            if cand[c, C_BLS] == 0.0 and cand[c, C_POS] - ist[I_LAST_QRS] >= par[P_SB_MIN_GAP]:
+                best = max(best, cand[c, C_VAL])
+        factor = par[P_SB_FACTOR]
+        steps = 1
+        while fst[F_THRESH] * factor >= best and factor > SB_FACTOR_MIN:
+            factor *= 0.5
+            steps += 1
+        if fst[F_THRESH] * factor < best:
+            # elapsed = sample - lag - reference must exceed `steps` intervals
+            due = ist[I_SB_REF] + lag + int(np.floor(steps * fst[F_SB_INTERVAL])) + 1
+            t = min(t, due)
+    ist[I_NEXT_EVENT] = t
+
+
+@jit
+def _on_event(st, event: int) -> None:
+    """Apply the decision rules at an event of the hot loop (see rpeaks_process)."""
+    par = st[0]
+    ist = st[1]
+    fst = st[2]
+    dec = int(par[P_D])
+    if event == EV_GAP:
+        # a gap begins: decide what is pending, then wait for the signal
+        _flush_pending(st)
+        ist[I_RESTART] = 1
+        ist[I_RR_VALID] = 0
+        _next_event(st)
+        return
+    i = ist[I_NOW]
+    if ist[I_HOLD_AT] >= 0 and i >= ist[I_HOLD_AT] + int(par[P_PREBLANK]) * dec:
+        _release(st)
+    if event & EV_EMIT:
+        _hold(st, ist[I_EMIT_POS], fst[F_EMIT_VAL])
+    if ist[I_LEARNING] == 1:
+        if ist[I_LEARN_END] >= 0 and i >= ist[I_LEARN_END]:
+            _end_learning(st)
+    elif ist[I_NCAND] > 0 and ist[I_SB_REF] >= 0:
+        # search-back once every candidate of the interval has been released
+        decided = i - (int(par[P_PREBLANK]) + int(par[P_PEAK_TIMEOUT])) * dec
+        if decided - ist[I_SB_REF] > fst[F_SB_INTERVAL]:
+            _searchback(st, decided)
+    _next_event(st)
 
 
 @jit
 def rpeaks_process(x: np.ndarray, st, filt) -> int:
     """Run the detector over the chunk ``x``; write confirmed peaks to ``st[-1]``.
 
-    ``filt = (sos, zi, zi_unit)``: band-pass sections, their state (scipy
-    layout) and the steady state for a unit constant input. Returns the number
-    of peaks written; the output buffer must hold at least
-    ``(len(x) + ring size) // (refractory // 2) + 8`` entries.
+    ``filt = (sos, zi, zi_unit, w_cur, w_next)``: band-pass sections at the
+    internal rate, their state (scipy layout), the steady state for a unit
+    constant input, and the decimator weights of a block's samples for the
+    current and the next internal sample. Returns the number of peaks written.
+
+    The hot loop (decimation, band-pass, feature, hump tracking and
+    pre-blanking) keeps its state in local variables; the decision rules run in
+    :func:`_on_event` only where they have work: a timer is due (a held peak's
+    pre-blanking ends, learning ends, a search-back can succeed), or a missing
+    sample starts a gap.
     """
-    par, ist, fst, _cand, _bufs, rings, _out = st
-    sos, zi, zi_unit = filt
+    par = st[0]
+    ist = st[1]
+    fst = st[2]
+    rings = st[5]
+    raw = st[6]
+    sos, zi, zi_unit, w_cur, w_next = filt
     y_ring = rings[R_Y]
     d_ring = rings[R_D]
-    hp_ring = rings[R_HP]
     n_sec = sos.shape[0]
+    mask_raw = raw.shape[0] - 1
     mask = y_ring.shape[0] - 1
+    dec = int(par[P_D])
     w = int(par[P_W])
     k = int(par[P_K])
     inv_w = 1.0 / w
     floor = par[P_FLOOR]
-    hp_a = par[P_HP_A]
     timeout = int(par[P_PEAK_TIMEOUT])
-    preblank = int(par[P_PREBLANK])
-    ist[I_NOUT] = 0
 
     i = ist[I_N]
-    hp_x = fst[F_HP_X]
-    hp_y = fst[F_HP_Y]
-    s = fst[F_SUM]
-    m_last = fst[F_M_LAST]
-    pk_max = fst[F_PK_MAX]
+    phase = i % dec
+    m = i // dec  # internal sample of the current block
+    restart = ist[I_RESTART]
+    block_bad = ist[I_BLOCK_BAD]
+    valid_blocks = ist[I_VALID_BLOCKS]
+    first_out = ist[I_FIRST_OUT]
+    next_event = ist[I_NEXT_EVENT]
     pk_pos = ist[I_PK_POS]
     pk_time = ist[I_PK_TIME]
-
-    for j in range(x.shape[0]):
-        v = x[j]
-        if not np.isfinite(v):
-            if ist[I_RESTART] == 0:
-                # a gap begins: decide what is pending, then wait for the signal
-                ist[I_NOW] = i - 1
-                fst[F_PK_MAX] = pk_max
-                ist[I_PK_POS] = pk_pos
-                ist[I_PK_TIME] = pk_time
-                _flush_pending(st)
-                pk_max = 0.0
-                pk_time = 0
-                ist[I_RESTART] = 1
-                ist[I_RR_VALID] = 0
-            old = d_ring[(i - w) & mask]
-            s = max(s - abs(old), 0.0)
-            y_ring[i & mask] = 0.0
-            d_ring[i & mask] = 0.0
-            hp_ring[i & mask] = 0.0
-            m_last = s * inv_w
+    hold_at = ist[I_HOLD_AT]
+    hold_pos = ist[I_HOLD_POS]
+    hold_val = fst[F_HOLD_VAL]
+    hold_end = int(par[P_PREBLANK]) * dec
+    cur = fst[F_CUR]
+    nxt = fst[F_NXT]
+    carry = fst[F_CARRY]
+    s = fst[F_SUM]
+    f_last = fst[F_M_LAST]
+    pk_max = fst[F_PK_MAX]
+    ist[I_NOUT] = 0
+    j = 0
+    n = x.shape[0]
+    while j < n:
+        event = EV_END
+        if phase == 0 and restart == 0 and j + dec <= n:
+            # fast path: a whole block of this chunk; taken if all its samples are finite
+            c_sum = 0.0
+            n_sum = 0.0
+            check = 0.0
+            for p in range(dec):
+                v = x[j + p]
+                raw[(i + p) & mask_raw] = v
+                check += v - v  # NaN as soon as one sample is NaN or inf
+                c_sum += w_cur[p] * v
+                n_sum += w_next[p] * v
+            fast = check == 0.0
+            if fast:
+                cur = c_sum
+                nxt = n_sum
+                j += dec
+                i += dec - 1  # the block's last sample
+        else:
+            fast = False
+        if not fast:
+            # one sample at a time: block edges, chunk edges, gaps
+            v = x[j]
+            if v - v == 0.0:  # finite
+                if restart == 1:
+                    # the signal (re)starts; search-back never reaches across a gap
+                    restart = 0
+                    ist[I_RESTART] = 0
+                    ist[I_SEG_START] = i
+                    valid_blocks = 0
+                    first_out = 1
+                    if phase != 0:
+                        block_bad = 1
+                    if ist[I_LEARNING] == 0:
+                        ist[I_NCAND] = 0
+                    if ist[I_SB_REF] >= 0:
+                        ist[I_SB_REF] = i
+                    _next_event(st)
+                    next_event = ist[I_NEXT_EVENT]
+                cur += w_cur[phase] * v
+                nxt += w_next[phase] * v
+            else:
+                if restart == 0:
+                    ist[I_NOW] = i - 1
+                    ist[I_PK_POS] = pk_pos
+                    ist[I_PK_TIME] = pk_time
+                    fst[F_PK_MAX] = pk_max
+                    ist[I_HOLD_AT] = hold_at
+                    ist[I_HOLD_POS] = hold_pos
+                    fst[F_HOLD_VAL] = hold_val
+                    _on_event(st, EV_GAP)
+                    pk_max = 0.0
+                    pk_time = 0
+                    hold_at = ist[I_HOLD_AT]
+                    next_event = ist[I_NEXT_EVENT]
+                    restart = 1
+                block_bad = 1
+            raw[i & mask_raw] = v
+            j += 1
+            if phase < dec - 1:
+                phase += 1
+                i += 1
+                continue
+        # ---- end of a block: one internal sample ------------------------------
+        phase = 0
+        m += 1
+        out_ready = False
+        u = 0.0
+        if block_bad == 1 or restart == 1:
+            valid_blocks = 0
+        else:
+            valid_blocks += 1
+            if valid_blocks == 1 and dec > 1:
+                carry = nxt  # the first block only primes the window
+            else:
+                u = cur + carry
+                carry = nxt
+                out_ready = True
+        cur = 0.0
+        nxt = 0.0
+        block_bad = 0
+        if not out_ready:
             i += 1
             continue
-        if ist[I_RESTART] == 1:
-            # steady state for a constant input v: no step transient
+        mi = m - 1
+        if first_out == 1:
+            # (re)start: band-pass in steady state for the level u, empty history
+            first_out = 0
             for a in range(n_sec):
-                zi[a, 0] = zi_unit[a, 0] * v
-                zi[a, 1] = zi_unit[a, 1] * v
-            hp_x = v
-            hp_y = 0.0
-            ist[I_RESTART] = 0
-            ist[I_SEG_START] = i
-            if ist[I_LEARNING] == 0:
-                ist[I_NCAND] = 0  # search-back never reaches across a gap
-            if ist[I_SB_REF] >= 0:
-                ist[I_SB_REF] = i
-        # baseline removal
-        hp_y = hp_a * (hp_y + v - hp_x)
-        hp_x = v
-        hp_ring[i & mask] = hp_y
+                zi[a, 0] = zi_unit[a, 0] * u
+                zi[a, 1] = zi_unit[a, 1] * u
+            for t in range(mi - w - k, mi):
+                y_ring[t & mask] = 0.0
+                d_ring[t & mask] = 0.0
+            s = 0.0
+            f_last = 0.0
         # band-pass (transposed direct form II, scipy zi layout)
-        u = v
         for a in range(n_sec):
             o = sos[a, 0] * u + zi[a, 0]
             zi[a, 0] = sos[a, 1] * u - sos[a, 4] * o + zi[a, 1]
             zi[a, 1] = sos[a, 2] * u - sos[a, 5] * o
             u = o
-        d = u - y_ring[(i - k) & mask]
-        y_ring[i & mask] = u
-        old = d_ring[(i - w) & mask]
-        d_ring[i & mask] = d
+        d = u - y_ring[(mi - k) & mask]
+        y_ring[mi & mask] = u
+        old = d_ring[(mi - w) & mask]
+        d_ring[mi & mask] = d
         s = max(s + abs(d) - abs(old), 0.0)
-        m = s * inv_w
+        feat = s * inv_w
         # maxima of the feature
-        emit = False
-        pk_val = 0.0
         if pk_time > 0:
             pk_time += 1
-        if m > m_last and m > pk_max:
-            pk_max = m
+        if feat > f_last and feat > pk_max:
+            pk_max = feat
             pk_pos = i
             if pk_max > floor:
                 pk_time = 1
-        elif m < 0.5 * pk_max or pk_time > timeout:
-            emit = pk_max > floor
-            pk_val = pk_max
+        elif feat < 0.5 * pk_max or pk_time > timeout:
+            if pk_max > floor:
+                if i >= next_event:
+                    # a timer is due first: the caller holds this peak after it
+                    event = EV_EMIT
+                    ist[I_EMIT_POS] = pk_pos
+                    fst[F_EMIT_VAL] = pk_max
+                elif hold_at < 0 or pk_max > hold_val:
+                    # pre-blanking: hold it (replacing a smaller held peak)
+                    hold_at = i
+                    hold_pos = pk_pos
+                    hold_val = pk_max
+                    next_event = min(next_event, i + hold_end)
             pk_max = 0.0
             pk_time = 0
-        m_last = m
-        if ist[I_HOLD_AGE] > 0:
-            ist[I_HOLD_AGE] += 1
-            if ist[I_HOLD_AGE] > preblank:
-                ist[I_NOW] = i
-                _release(st)
-        if emit:
+        f_last = feat
+        if i >= next_event:
+            event |= EV_TIMER
+        if event != EV_END:
             ist[I_NOW] = i
-            _hold(st, pk_pos, pk_val)
-        if ist[I_LEARNING] == 1:
-            if ist[I_LEARN_END] >= 0 and i >= ist[I_LEARN_END]:
-                ist[I_NOW] = i
-                _end_learning(st)
-        elif ist[I_NCAND] > 0 and ist[I_SB_REF] >= 0 and i >= ist[I_SB_CHECK]:
-            # search-back once every candidate up to `decided` has been released
-            decided = i - preblank - timeout
-            if decided - ist[I_SB_REF] > fst[F_SB_INTERVAL]:
-                ist[I_NOW] = i
-                _searchback(st, decided)
-                ist[I_SB_CHECK] = i + max(1, int(fst[F_SB_INTERVAL]) // 4)
+            ist[I_HOLD_AT] = hold_at
+            ist[I_HOLD_POS] = hold_pos
+            fst[F_HOLD_VAL] = hold_val
+            _on_event(st, event)
+            hold_at = ist[I_HOLD_AT]
+            hold_pos = ist[I_HOLD_POS]
+            hold_val = fst[F_HOLD_VAL]
+            next_event = ist[I_NEXT_EVENT]
         i += 1
 
     ist[I_N] = i
-    fst[F_HP_X] = hp_x
-    fst[F_HP_Y] = hp_y
-    fst[F_SUM] = s
-    fst[F_M_LAST] = m_last
-    fst[F_PK_MAX] = pk_max
+    ist[I_RESTART] = restart
+    ist[I_BLOCK_BAD] = block_bad
+    ist[I_VALID_BLOCKS] = valid_blocks
+    ist[I_FIRST_OUT] = first_out
     ist[I_PK_POS] = pk_pos
     ist[I_PK_TIME] = pk_time
+    ist[I_HOLD_AT] = hold_at
+    ist[I_HOLD_POS] = hold_pos
+    ist[I_NEXT_EVENT] = next_event
+    fst[F_HOLD_VAL] = hold_val
+    fst[F_CUR] = cur
+    fst[F_NXT] = nxt
+    fst[F_CARRY] = carry
+    fst[F_SUM] = s
+    fst[F_M_LAST] = f_last
+    fst[F_PK_MAX] = pk_max
     return ist[I_NOUT]
 
 
 @jit
 def rpeaks_finish(st) -> int:
     """End of stream: decide pending candidates and run a last search-back."""
-    _par, ist, _fst, _cand, _bufs, _rings, _out = st
+    ist = st[1]
     ist[I_NOUT] = 0
     ist[I_NOW] = ist[I_N] - 1
     if ist[I_RESTART] == 0:

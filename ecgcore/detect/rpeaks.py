@@ -7,6 +7,7 @@ give identical peaks for any chunking.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -32,7 +33,7 @@ class _Tuning:
     """Detector constants in physical units; the same for every record and fs."""
 
     band: FilterSpec | str = "detection"  # band-pass of the feature (ecgcore.filters preset)
-    highpass_hz: float = 0.5  # baseline removal of the signal the peak is placed on
+    min_rate_hz: float = 100.0  # internal rate fs / D, D = floor(fs / min_rate_hz): 100-200 Hz
     window_s: float = 0.100  # moving average of |derivative|
     deriv_s: float = 1.0 / 30.0  # derivative lag: first zero at the 30 Hz band edge
     preblank_s: float = 0.250
@@ -54,58 +55,97 @@ class _Tuning:
     ring_s: float = 5.0  # history kept for search-back and peak placement
 
 
-def _feature_delay(sos: np.ndarray, fs: float, k: int, w: int) -> int:
-    """Samples from a QRS-like pulse to the peak of the detection feature.
+def _decimator(dec: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weights of a block's samples in the current and the next internal sample.
 
-    Measured on a Gaussian pulse (10 ms standard deviation) run through the same
-    band-pass, derivative and moving average, so the compensation follows the
-    filter's group delay at every fs.
+    Together they form a triangular window over ``2 dec - 1`` samples (two
+    cascaded ``dec``-sample moving averages), normalised to unit DC gain.
     """
-    n = round(fs)
+    p = np.arange(dec, dtype=np.float64)
+    return (p + 1.0) / dec**2, (dec - 1.0 - p) / dec**2
+
+
+def _decimate(x: np.ndarray, w_cur: np.ndarray, w_next: np.ndarray) -> np.ndarray:
+    """Reference (NumPy) version of the kernel's decimator, for calibration."""
+    dec = w_cur.shape[0]
+    blocks = x[: x.shape[0] // dec * dec].reshape(-1, dec)
+    nxt = blocks @ w_next
+    return blocks @ w_cur + np.concatenate([[0.0], nxt[:-1]])
+
+
+def _feature_delay(
+    sos: np.ndarray, fs: float, *, k: int, w: int, w_cur: np.ndarray, w_next: np.ndarray
+) -> int:
+    """Samples (at ``fs``) from a QRS-like pulse to the candidate it produces.
+
+    Measured on a Gaussian pulse (10 ms standard deviation) run through the
+    same decimator, band-pass, derivative and moving average, averaged over
+    the pulse's phase within a block, so the compensation follows the filter's
+    group delay at every fs.
+    """
+    dec = w_cur.shape[0]
+    n = round(2.0 * fs)
     t = np.arange(n) / fs
-    centre = n // 4
-    pulse = np.exp(-0.5 * ((t - centre / fs) / 0.010) ** 2)
-    y = scipy.signal.sosfilt(sos, pulse)
-    d = np.abs(y - np.concatenate([np.zeros(k), y[:-k]]))
-    m = np.convolve(d, np.ones(w), mode="full")[:n]
-    return int(np.argmax(m)) - centre
+    delays = []
+    for phase in range(dec):
+        centre = n // 4 // dec * dec + phase
+        pulse = np.exp(-0.5 * ((t - centre / fs) / 0.010) ** 2)
+        y = scipy.signal.sosfilt(sos, _decimate(pulse, w_cur, w_next))
+        d = np.abs(y - np.concatenate([np.zeros(k), y[:-k]]))
+        feature = np.convolve(d, np.ones(w), mode="full")[: y.shape[0]]
+        delays.append(int(np.argmax(feature)) * dec + dec - 1 - centre)
+    return round(float(np.mean(delays)))
 
 
-def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Kernel parameter vector, band-pass sections, unit steady state and ring size."""
-    design = get_design(tuning.band, fs, zero_phase=False)
+@functools.lru_cache(maxsize=32)
+def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, tuple[np.ndarray, ...], int, int]:
+    """Kernel parameters, filter arrays, and the internal and raw ring sizes.
+
+    Cached per (fs, tuning); the arrays are read-only (each detector copies
+    the filter state it modifies).
+    """
+    dec = max(1, int(fs // tuning.min_rate_hz))
+    fs_i = fs / dec
+    design = get_design(tuning.band, fs_i, zero_phase=False)
     sos = np.array(design.sos)
     zi_unit = np.array(design.zi_unit)
+    w_cur, w_next = _decimator(dec)
 
-    def samples(seconds: float) -> float:
+    def full(seconds: float) -> float:
         return float(max(1, round(seconds * fs)))
 
-    w = int(samples(tuning.window_s))
-    k = int(samples(tuning.deriv_s))
+    def internal(seconds: float) -> float:
+        return float(max(1, round(seconds * fs_i)))
+
+    w = int(internal(tuning.window_s))
+    k = int(internal(tuning.deriv_s))
     p = np.zeros(_k.N_PARAMS)
+    p[_k.P_D] = dec
     p[_k.P_W] = w
     p[_k.P_K] = k
-    p[_k.P_PREBLANK] = samples(tuning.preblank_s)
-    p[_k.P_PEAK_TIMEOUT] = samples(tuning.peak_timeout_s)
-    p[_k.P_TWAVE] = samples(tuning.twave_s)
+    p[_k.P_PREBLANK] = internal(tuning.preblank_s)
+    p[_k.P_PEAK_TIMEOUT] = internal(tuning.peak_timeout_s)
+    p[_k.P_BLS_WIN] = internal(tuning.bls_win_s)
+    p[_k.P_BLS_PAIR] = tuning.bls_pair_s * fs_i
+    p[_k.P_TWAVE] = full(tuning.twave_s)
     p[_k.P_TWAVE_RATIO] = tuning.twave_ratio
-    p[_k.P_BLS_WIN] = samples(tuning.bls_win_s)
-    p[_k.P_BLS_PAIR] = samples(tuning.bls_pair_s)
     p[_k.P_TH] = tuning.threshold
-    p[_k.P_DELAY] = _feature_delay(sos, fs, k, w)
-    p[_k.P_REFINE_BEFORE] = samples(tuning.refine_before_s)
-    p[_k.P_REFINE_AFTER] = samples(tuning.refine_after_s)
+    p[_k.P_DELAY] = _feature_delay(sos, fs, k=k, w=w, w_cur=w_cur, w_next=w_next)
+    p[_k.P_REFINE_BEFORE] = full(tuning.refine_before_s)
+    p[_k.P_REFINE_AFTER] = full(tuning.refine_after_s)
     p[_k.P_FLOOR] = tuning.floor_mv
     p[_k.P_SB_FACTOR] = tuning.searchback_factor
-    p[_k.P_REFRACT] = samples(tuning.refractory_s)
-    p[_k.P_LEARN] = samples(tuning.learn_s)
-    rc = 1.0 / (2.0 * np.pi * tuning.highpass_hz)
-    p[_k.P_HP_A] = rc / (rc + 1.0 / fs)
-    p[_k.P_RR_INIT] = samples(tuning.rr_init_s)
-    p[_k.P_RR_MAX] = samples(tuning.rr_max_s)
-    p[_k.P_SB_MIN_GAP] = samples(tuning.searchback_min_gap_s)
-    ring = 1 << int(np.ceil(np.log2(samples(tuning.ring_s))))
-    return p, np.ascontiguousarray(sos), np.ascontiguousarray(zi_unit), ring
+    p[_k.P_REFRACT] = full(tuning.refractory_s)
+    p[_k.P_LEARN] = full(tuning.learn_s)
+    p[_k.P_RR_INIT] = full(tuning.rr_init_s)
+    p[_k.P_RR_MAX] = full(tuning.rr_max_s)
+    p[_k.P_SB_MIN_GAP] = full(tuning.searchback_min_gap_s)
+    ring_raw = 1 << int(np.ceil(np.log2(full(tuning.ring_s))))
+    ring_int = 1 << int(np.ceil(np.log2(internal(2.0) + w + k)))
+    filt = (sos, zi_unit, w_cur, w_next)
+    for a in (p, *filt):
+        a.setflags(write=False)
+    return p, filt, ring_int, ring_raw
 
 
 class RPeakDetector:
@@ -135,15 +175,14 @@ class RPeakDetector:
     def _setup(self, fs: float, tuning: _Tuning) -> None:
         self.fs = check_fs(fs, low=FS_MIN_HZ, high=FS_MAX_HZ)
         self._tuning = tuning
-        par, sos, zi_unit, ring = _parameters(self.fs, tuning)
-        self._par = par
-        self._ring = ring
-        self._filt = (sos, np.zeros_like(zi_unit), zi_unit)
+        self._par, (sos, zi_unit, w_cur, w_next), ring_int, ring_raw = _parameters(self.fs, tuning)
+        self._filt = (sos, np.zeros_like(zi_unit), zi_unit, w_cur, w_next)
         self._ist = np.zeros(_k.N_ISTATE, dtype=np.int64)
         self._fst = np.zeros(_k.N_FSTATE)
         self._cand = np.zeros((_CAND_CAPACITY, _k.N_CCOLS))
         self._bufs = np.zeros((_k.N_BUFS, _k.NBUF))
-        self._rings = np.zeros((_k.N_RINGS, ring))
+        self._rings = np.zeros((_k.N_RINGS, ring_int))
+        self._raw = np.zeros(ring_raw)
         self.reset()
 
     def reset(self) -> None:
@@ -153,6 +192,7 @@ class RPeakDetector:
         self._cand[:] = 0.0
         self._bufs[:] = 0.0
         self._rings[:] = 0.0
+        self._raw[:] = 0.0
         i = self._ist
         i[:] = 0
         i[_k.I_RESTART] = 1
@@ -161,6 +201,8 @@ class RPeakDetector:
         i[_k.I_LAST_EMIT] = -(1 << 40)
         i[_k.I_LEARNING] = 1
         i[_k.I_LEARN_END] = -1
+        i[_k.I_HOLD_AT] = -1
+        i[_k.I_NEXT_EVENT] = 1 << 62
         self._fst[_k.F_SB_INTERVAL] = 1.5 * self._par[_k.P_RR_INIT]
         self._finished = False
 
@@ -171,8 +213,10 @@ class RPeakDetector:
 
     def _state(self, n: int) -> tuple[np.ndarray, ...]:
         spacing = max(1, int(self._par[_k.P_REFRACT]) // 2)
-        out = np.empty((n + self._ring) // spacing + 8, dtype=np.int64)
-        return (self._par, self._ist, self._fst, self._cand, self._bufs, self._rings, out)
+        out = np.empty((n + self._raw.shape[0]) // spacing + 8, dtype=np.int64)
+        return (
+            self._par, self._ist, self._fst, self._cand, self._bufs, self._rings, self._raw, out
+        )  # fmt: skip
 
     def process(self, chunk: Any) -> np.ndarray:
         """Feed the next samples (1-D, mV); return the R-peaks confirmed so far.
