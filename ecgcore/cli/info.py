@@ -14,7 +14,7 @@ from ecgcore.io import RecordHeader, read_header, read_record
 _FORMAT_NAMES = {"wfdb": "WFDB", "edf": "EDF", "bdf": "BDF", "csv": "CSV", "cinc2011": "CinC 2011"}
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "info",
         help="describe a record: leads, fs, duration, units, gain, missing samples",

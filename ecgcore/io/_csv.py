@@ -296,19 +296,19 @@ def read(
     table = _parse_table(path, raw, delimiter, columns)
     n = len(next(iter(table.values())))
 
-    time_info = None
+    time_info: tuple[str, str, float] | None = None
     lead_cols: list[tuple[str, str, str | None]] = []
     for column in columns:
-        kind = _time_kind(column, time_column) if time_info is None else None
-        if kind is not None:
-            if kind[0] == "bad-unit":
+        time_kind = _time_kind(column, time_column) if time_info is None else None
+        if time_kind is not None:
+            if time_kind[0] == "bad-unit":
                 raise FormatError(
                     path,
                     f"unit of column {column!r}",
                     f"one of {', '.join(_TIME_UNITS)}",
                     _split_name(column)[1],
                 )
-            time_info = (column, *kind)
+            time_info = (column, time_kind[0], time_kind[1])
             continue
         name, unit = _split_name(column)
         lead_cols.append((column, name, unit))

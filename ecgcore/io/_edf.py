@@ -49,6 +49,7 @@ def _open(path: Path, *, lazy: bool) -> tuple[Any, str]:
     import edfio  # noqa: PLC0415 - imported when an EDF/BDF file is read
 
     kind = _kind(path)
+    edf: Any
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
