@@ -130,9 +130,16 @@ def _parse_table(
     out: dict[str, np.ndarray] = {}
     for name, col in zip(columns, frame.columns, strict=True):
         series = frame[col]
-        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
-        text = series.astype(str).str.strip()
-        bad = np.isnan(values) & ~(series.isna().to_numpy() | text.isin(_NA_VALUES).to_numpy())
+        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+            series.dtype
+        ):
+            values = series.to_numpy(dtype=np.float64)
+            bad = np.zeros(values.shape, dtype=bool)
+        else:  # some cell is not a number: find the first one
+            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+            text = series.astype(str).str.strip()
+            blank = series.isna().to_numpy() | text.isin(_NA_VALUES).to_numpy()
+            bad = np.isnan(values) & ~blank
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise FormatError(
