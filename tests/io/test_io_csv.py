@@ -116,6 +116,8 @@ def test_lead_selection(tmp_path):
         ("t,I [mV]\n0,1\n0.01,2\n", {"time_column": "x"}, "time_column argument", "one of"),
         ("time\n0\n1\n", {}, "header row (line 1)", "at least one lead column"),
         ("", {"fs": 1}, "header row (line 1)", "column names"),
+        ("I [mV]\n1\n", {"fs": 1, "delimiter": ",,"}, "delimiter argument", "one character"),
+        ("I [mV]\n1\n", {"fs": -1.0}, "fs argument", "a positive number"),
     ],
 )
 def test_errors_name_file_field_and_expectation(tmp_path, text, kwargs, field, expected):

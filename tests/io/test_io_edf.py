@@ -117,6 +117,36 @@ def test_edf_errors_name_the_file(tmp_path):
         read_record(truncated)
 
 
+def test_discontinuous_edf_plus_is_refused(tmp_path):
+    sig = edfio.EdfSignal(np.zeros(500), 250, label="I", physical_dimension="mV",
+                          physical_range=(-5, 5))  # fmt: skip
+    path = tmp_path / "d.edf"
+    edfio.Edf([sig], annotations=[edfio.EdfAnnotation(0.1, None, "x")]).write(path)
+    raw = path.read_bytes()
+    assert raw.count(b"+1\x14\x14") == 1  # onset of the second data record
+    path.write_bytes(raw.replace(b"+1\x14\x14", b"+5\x14\x14"))
+    with pytest.raises(FormatError, match="a continuous recording"):
+        read_record(path)
+
+
+def test_edf_without_ordinary_signals(tmp_path):
+    path = tmp_path / "n.edf"
+    edfio.Edf([], annotations=[edfio.EdfAnnotation(0.1, None, "x")]).write(path)
+    with pytest.raises(FormatError, match="number of signals"):
+        read_record(path)
+
+
+def test_zero_digital_range_is_an_error(tmp_path):
+    path = write_edf(tmp_path / "z.edf", _digital())
+    raw = bytearray(path.read_bytes())
+    n_sig = int(raw[252:256])
+    offset = 256 + n_sig * (16 + 80 + 8 + 8 + 8)  # digital_min fields
+    raw[offset : offset + 8] = b"32767   "  # digital_min of signal 0 == its digital_max
+    path.write_bytes(bytes(raw))
+    with pytest.raises(FormatError, match="digital range of signal 'I'"):
+        read_record(path)
+
+
 def test_zero_physical_range_is_an_error(tmp_path):
     path = write_edf(tmp_path / "z.edf", _digital())
     raw = bytearray(path.read_bytes())

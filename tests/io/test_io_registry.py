@@ -84,3 +84,17 @@ def test_forced_format(tmp_path):
     assert read_record(tmp_path / "b", fmt="csv").name == "b"
     with pytest.raises(DataError, match=r"record .*nothing not found; tried"):
         read_record(tmp_path / "nothing", fmt="csv")
+
+
+def test_lead_selection_errors(tmp_path):
+    _csv(tmp_path / "a.csv")
+    with pytest.raises(DataError, match="leads must be a sequence of names or indices"):
+        read_record(tmp_path / "a.csv", leads="I")
+    with pytest.raises(DataError, match="leads selects no lead"):
+        read_record(tmp_path / "a.csv", leads=[])
+
+
+def test_forced_format_needs_the_companion(tmp_path):
+    (tmp_path / "w.dat").write_bytes(b"\x00\x00")
+    with pytest.raises(DataError, match=r"wfdb record file .*w\.hea not found"):
+        read_record(tmp_path / "w.dat", fmt="wfdb")

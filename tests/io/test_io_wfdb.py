@@ -264,6 +264,10 @@ def test_header_errors_name_file_and_field(tmp_path):
     rec = read_record(path)
     assert rec.gain[0] == 200.0 and rec.metadata["uncalibrated"] == ("s0",)
 
+    (tmp_path / "f.hea").write_text("f 1 0 10\nf.dat 16 200 12 0 0 0 0 I\n")
+    with pytest.raises(FormatError, match="sampling frequency"):
+        read_record(tmp_path / "f.hea")
+
     (tmp_path / "z.hea").write_text("z 0 250 10\n")
     with pytest.raises(FormatError, match="number of signals"):
         read_record(tmp_path / "z.hea")
