@@ -83,7 +83,8 @@ P_LEARN = 16  # learning period after the first candidate (f)
 P_RR_INIT = 17  # initial RR interval (f)
 P_RR_MAX = 18  # longest RR interval used for the search-back interval (f)
 P_SB_MIN_GAP = 19  # search-back candidates start this long after a QRS (f)
-N_PARAMS = 20
+P_BASE_SPAN = 20  # isoelectric level from +/- this around the QRS centre (f)
+N_PARAMS = 21
 
 # integer state
 I_N = 0  # absolute index of the next input sample
@@ -194,11 +195,12 @@ def _refine(st, pos: int) -> int:
 
     The search runs from ``refine_before`` samples before the delay-compensated
     centre to ``refine_after`` samples after it (wide complexes make the
-    feature peak late, never early). The extreme is the window's maximum or
-    minimum, whichever lies farther from the local isoelectric level (the median
-    of 9 samples spread over the window), so baseline offset and wander do not
-    matter. If it lies on the window's edge (a slope, not a peak), the largest
-    local extremum is taken instead. Returns -1 when the window is empty.
+    feature peak late, never early). The peak is the window's maximum or
+    minimum, whichever lies farther from the local isoelectric level (the
+    median of 9 samples spread over +/- ``base_span`` around the centre, mostly
+    outside even a wide QRS), so baseline offset and wander do not matter. An
+    extreme on the window's edge is a slope, not a peak, and is not taken.
+    Returns -1 when the window is empty.
     """
     par = st[0]
     ist = st[1]
@@ -217,15 +219,18 @@ def _refine(st, pos: int) -> int:
     hi = min(centre + int(par[P_REFINE_AFTER]), newest)
     if hi < lo:
         return -1
-    # isoelectric level: median of 9 samples spread evenly over the window
-    span = hi - lo
+    # isoelectric level: median of 9 samples spread over +/- `P_BASE_SPAN` around
+    # the centre (wider than a wide QRS, so mostly outside the complex)
+    b_lo = max(centre - int(par[P_BASE_SPAN]), newest - raw.shape[0] + 2, ist[I_SEG_START])
+    b_hi = min(centre + int(par[P_BASE_SPAN]), newest)
+    b_span = max(b_hi - b_lo, 0)
     base = 0.0
     for a in range(9):
-        va = raw[(lo + span * a // 8) & mask]
+        va = raw[(b_lo + b_span * a // 8) & mask]
         below = 0
         equal = 0
         for b in range(9):
-            vb = raw[(lo + span * b // 8) & mask]
+            vb = raw[(b_lo + b_span * b // 8) & mask]
             below += vb < va
             equal += vb == va
         if below <= 4 < below + equal:
@@ -242,10 +247,14 @@ def _refine(st, pos: int) -> int:
         if v < v_min:
             v_min = v
             t_min = t
-    best = t_max if v_max - base >= base - v_min else t_min
-    if lo < best < hi:
-        return best
-    # the extreme is on an edge: take the largest local extremum inside
+    # an extreme on the window's edge is a slope, not a peak
+    max_inside = lo < t_max < hi
+    min_inside = lo < t_min < hi
+    if max_inside and (not min_inside or v_max - base >= base - v_min):
+        return t_max
+    if min_inside:
+        return t_min
+    # both on edges: the largest local extremum inside
     best = -1
     best_val = -1.0
     for t in range(lo + 1, hi):

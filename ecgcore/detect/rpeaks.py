@@ -45,6 +45,7 @@ class _Tuning:
     threshold: float = 0.3125
     refine_before_s: float = 0.120
     refine_after_s: float = 0.060
+    base_span_s: float = 0.300  # isoelectric level from +/- this around the QRS
     floor_mv: float = 0.005  # smallest feature peak considered (mean |d|, mV)
     searchback_factor: float = 0.5
     refractory_s: float = 0.200
@@ -133,6 +134,7 @@ def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, tuple[np.ndarra
     p[_k.P_DELAY] = _feature_delay(sos, fs, k=k, w=w, w_cur=w_cur, w_next=w_next)
     p[_k.P_REFINE_BEFORE] = full(tuning.refine_before_s)
     p[_k.P_REFINE_AFTER] = full(tuning.refine_after_s)
+    p[_k.P_BASE_SPAN] = full(tuning.base_span_s)
     p[_k.P_FLOOR] = tuning.floor_mv
     p[_k.P_SB_FACTOR] = tuning.searchback_factor
     p[_k.P_REFRACT] = full(tuning.refractory_s)
