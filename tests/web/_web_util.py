@@ -32,14 +32,15 @@ def login(client, name: str, password: str = PASSWORD) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/", r.text
 
 
-def write_wfdb(directory: Path, name: str = "rec1", *, fs: float = 500.0, seconds: float = 10.0):
+def write_wfdb(
+    directory: Path, name: str = "rec1", *, fs: float = 500.0, seconds: float = 10.0, **sim
+):
     """A small synthetic 12-lead WFDB record written with wfdb (returns the .hea path)."""
     import wfdb
 
     from ecgcore.drivers.sim import simulate_ecg
 
-    sim = simulate_ecg(seconds, fs, leads=12, hr=72, seed=1)
-    rec = sim.recording if hasattr(sim, "recording") else sim
+    rec = simulate_ecg(seconds, fs, **{"leads": 12, "hr": 72, "seed": 1, **sim}).recording
     directory.mkdir(parents=True, exist_ok=True)
     wfdb.wrsamp(
         name,

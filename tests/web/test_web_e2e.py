@@ -193,3 +193,44 @@ def test_monitor_warns_per_lead_for_lead_off_and_noise(chromium, station, tmp_pa
     px = element_pixels(chromium, img, chromium.find_element(By.ID, "trace-canvas"))
     assert color_count(px, "#c62828", tol=30) > 50, "no red LEAD OFF label on the trace"
     app.state.station.sessions.disconnect(session.id)
+
+
+FINDING_TINT = "#ffe6b2"  # rgba(255, 179, 0, 0.28) over the paper colour
+
+
+def test_grading_page_uploads_grades_and_marks_findings(chromium, station, tmp_path):
+    from _web_util import write_wfdb
+
+    _, url = station
+    hea = write_wfdb(tmp_path / "src", "exam07", seconds=12.0, lead_off="V3")
+    chromium.get(f"{url}/grading")
+    files = chromium.find_element(By.ID, "upload-files")
+    files.send_keys(f"{hea}\n{hea.with_suffix('.dat')}")
+    chromium.find_element(By.ID, "upload-btn").click()
+    wait_for(chromium, "document.getElementById('record-select').value === 'uploads/exam07'", 15,
+             "uploaded record selected")  # fmt: skip
+    chromium.find_element(By.ID, "grade-technician").send_keys("T07")
+    chromium.find_element(By.ID, "interpretation").send_keys("sinus rhythm 72 bpm")
+    chromium.find_element(By.ID, "grade-btn").click()
+    result = wait_for(chromium, "window.ecgGradeResult", 60, "grading result")
+    assert chromium.find_element(By.ID, "score-value").text == f"{result['score']:.1f}"
+    rows = chromium.find_elements(By.CSS_SELECTOR, "#findings-table tbody tr")
+    assert len(rows) == len(result["findings"]) > 0
+    assert any("V3" in r.text for r in rows)
+    assert len(chromium.find_elements(By.CSS_SELECTOR, "#items-table tbody tr")) == len(
+        result["items"]
+    )
+    canvas = chromium.find_element(By.ID, "grade-canvas")
+    chromium.execute_script("arguments[0].scrollIntoView();", canvas)
+    img = screenshot(chromium, tmp_path / "grading.png")
+    px = element_pixels(chromium, img, canvas)
+    assert color_count(px, GRID_MAJOR, tol=16) > 2_000, "grid missing"
+    assert color_count(px, TRACE, tol=40) > 2_000, "trace missing"
+    assert color_count(px, FINDING_TINT, tol=10) > 5_000, "no finding marked on the tracing"
+    chromium.execute_script("window.scrollTo(0, 0);")
+    screenshot(chromium, tmp_path / "grading-top.png")
+    chromium.get(f"{url}/gradebook")
+    wait_for(chromium, "document.querySelectorAll('#attempts-table tbody tr').length === 1", 10)
+    row = chromium.find_element(By.CSS_SELECTOR, "#attempts-table tbody tr").text
+    assert "T07" in row and "exam07" in row
+    assert "T07" in chromium.find_element(By.ID, "class-table").text

@@ -59,7 +59,7 @@ def records(request: Request, user: Annotated[User, require("view")]) -> dict[st
 @router.get("/rubrics")
 def rubrics(request: Request, user: Annotated[User, require("view")]) -> dict[str, Any]:
     """Rubrics to choose from (the packaged ones)."""
-    return {"rubrics": grader.available_rubrics()}
+    return {"rubrics": grader.available_rubrics(_rubric_dir(request))}
 
 
 @router.post("/upload", status_code=status.HTTP_201_CREATED)
@@ -100,6 +100,10 @@ class GradeBody(BaseModel):
     technician: str | None = Field(default=None, max_length=64)
 
 
+def _rubric_dir(request: Request) -> Path:
+    return station(request).settings.data_dir / "rubrics"
+
+
 def _split_key(key: str) -> tuple[str, str]:
     area, sep, name = key.partition("/")
     if not sep:
@@ -123,28 +127,29 @@ def grade(
         interpretation=body.interpretation,
         technician=body.technician,
         report_dir=report_dir,
+        rubric_dir=_rubric_dir(request),
     )
     result = outcome.result_json
     log_entry: int | None = None
     log_error = ""
-    try:
-        entry = grader.log_grading(
-            st.log,
-            ref.path,
-            outcome,
-            technician=body.technician or user.name,
-            grader_name=user.name,
-        )
-        log_entry = entry.id
-    except ECGCoreError as exc:
-        log_error = str(exc)
-        logger.warning("web: grading of %s not logged: %s", ref.key, exc)
+    if not body.technician:
+        log_error = "no technician given: the grading was not logged"
+    else:
+        try:
+            entry = grader.log_grading(
+                st.log, ref.path, outcome, technician=body.technician, grader_name=user.name
+            )
+            log_entry = entry.id
+        except ECGCoreError as exc:
+            log_error = str(exc)
+            logger.warning("web: grading of %s not logged: %s", ref.key, exc)
     return {
         **result,
         "record": ref.key,
         "report_pdf": f"/api/grading/report/{report_id}/{outcome.pdf.name}"
         if outcome.pdf is not None
         else None,
+        "report_error": outcome.report_error,
         "log_entry": log_entry,
         "log_error": log_error,
         "tracing": tracing_json(outcome.recording, max_s=10.0),
@@ -213,7 +218,10 @@ def _attempts(request: Request) -> list[dict[str, Any]]:
                     "max_score": g.get("max_score"),
                     "passed": g.get("passed"),
                     "acceptable": g.get("acceptable"),
-                    "findings": list(g.get("findings") or []),
+                    "findings": [
+                        f.get("code", "?") if isinstance(f, dict) else str(f)
+                        for f in g.get("findings") or []
+                    ],
                     "rubric": g.get("rubric"),
                     "amended": h.amended,
                 }

@@ -150,10 +150,14 @@ const EcgPaper = (() => {
     tracing.leads.forEach((lead, j) => {
       const y0 = (j + 0.5) * rowMm * zoom * mm + 2 * mm;
       const codes = highlight[lead.name];
+      const top = y0 - (rowMm * zoom * mm) / 2, h = rowMm * zoom * mm;
       if (codes && codes.length) {
         ctx.fillStyle = COLORS.finding;
-        ctx.fillRect(0, y0 - rowMm * zoom * mm / 2, cssW, rowMm * zoom * mm);
-        label(ctx, codes.join(", "), leftMm * mm, y0 - rowMm * zoom * mm / 2 + 12, "#8a4b00");
+        ctx.fillRect(leftMm * mm, top, cssW, h);
+        for (const [a, b] of (opts.spans || {})[lead.name] || []) {
+          ctx.fillRect(leftMm * mm + a * 25 * zoom * mm, top, Math.max(2, (b - a) * 25 * zoom * mm), h);
+        }
+        label(ctx, [...new Set(codes)].join(", "), leftMm * mm + 40, top + 13, "#8a4b00");
       }
       drawCalibration(ctx, 1 * mm, y0, mm, zoom);
       label(ctx, lead.name, leftMm * mm + 4, y0 - (rowMm * zoom * mm) / 2 + 13);

@@ -44,16 +44,25 @@
     document.getElementById("log-entry-note").textContent = result.log_entry
       ? `logged as entry #${result.log_entry}` : (result.log_error ? `not logged: ${result.log_error}` : "");
     document.querySelector("#items-table tbody").replaceChildren(...result.items.map((it) =>
-      el("tr", {}, el("td", { text: it.title || it.name }), el("td", { text: fmt(it.points, 1) }), el("td", { text: fmt(it.max_points, 1) }),
-        el("td", { text: (it.lost || []).map((l) => `${l.code}${l.leads && l.leads.length ? " (" + l.leads.join(" ") + ")" : ""} −${fmt(l.points, 1)}`).join("; ") }))));
+      el("tr", {}, el("td", { text: it.title || it.id }), el("td", { text: fmt(it.kept, 1) }), el("td", { text: fmt(it.points, 1) }),
+        el("td", { text: (it.losses || []).map((l) => `${l.code}${l.leads && l.leads.length ? " (" + l.leads.join(" ") + ")" : ""} −${fmt(l.points, 1)}`).join("; ") }))));
     document.querySelector("#findings-table tbody").replaceChildren(...result.findings.map((f) =>
       el("tr", { class: `sev-${f.severity}` }, el("td", { class: "mono", text: f.code }), el("td", { text: (f.leads || []).join(" ") }),
         el("td", { text: f.severity }), el("td", { text: f.message }))));
-    const highlight = {};
-    for (const f of result.findings) for (const lead of f.leads || []) (highlight[lead] = highlight[lead] || []).push(f.code);
-    if (result.tracing) {
-      EcgPaper.drawRecord(document.getElementById("grade-canvas"), result.tracing, { seconds: 10, rowMm: 20, highlight });
+    // Findings on the tracing: each lead a finding names is tinted and labelled with its
+    // codes; the time spans a finding gives are shaded within that lead.
+    const highlight = {}, spans = {};
+    for (const f of result.findings) {
+      for (const lead of f.leads || []) {
+        (highlight[lead] = highlight[lead] || []).push(f.code);
+        for (const span of f.spans_s || []) (spans[lead] = spans[lead] || []).push(span);
+      }
     }
+    if (result.tracing) {
+      EcgPaper.drawRecord(document.getElementById("grade-canvas"), result.tracing, { seconds: 10, rowMm: 20, highlight, spans });
+    }
+    const warn = document.getElementById("grade-error");
+    if (result.report_error) showError(warn, new Error(`report: ${result.report_error}`));
     window.ecgGradeResult = result; // read by the end-to-end tests
   }
 
