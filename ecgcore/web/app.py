@@ -26,7 +26,7 @@ from ecgcore.errors import DataError, DeviceError, ECGCoreError, LogError
 from ecgcore.log import ECGLog, open_log
 from ecgcore.web.limits import BodySizeLimit
 from ecgcore.web.live import SessionManager
-from ecgcore.web.records import RecordNameError
+from ecgcore.web.records import NotFound, RecordNameError
 from ecgcore.web.security import verify_csrf
 from ecgcore.web.settings import WebSettings
 from ecgcore.web.users import UserError, UserStore
@@ -51,7 +51,7 @@ class Station:
 _ERROR_STATUS: tuple[tuple[type[Exception], int], ...] = (
     (RecordNameError, 400),
     (UserError, 400),
-    (FileNotFoundError, 404),
+    (NotFound, 404),
     (DeviceError, 409),
     (LogError, 422),
     (DataError, 422),

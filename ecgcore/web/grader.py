@@ -18,7 +18,7 @@ from ecgcore._validate import logger
 from ecgcore.errors import ECGCoreError
 from ecgcore.log import ECGLog, LogEntry, log_recording
 from ecgcore.recording import Recording
-from ecgcore.web.records import check_record_name
+from ecgcore.web.records import NotFound, check_record_name
 
 __all__ = ["GradeOutcome", "available_rubrics", "grade", "log_grading", "resolve_rubric"]
 
@@ -72,7 +72,7 @@ def resolve_rubric(name: str | None, rubric_dir: Path | None = None) -> Any:
     check_record_name(name, what="rubric name")
     path = _station_rubrics(rubric_dir).get(name)
     if path is None:
-        raise FileNotFoundError(f"no rubric {name!r}")
+        raise NotFound(f"no rubric {name!r}")
     return load_rubric(path)
 
 

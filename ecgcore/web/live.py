@@ -27,6 +27,7 @@ from ecgcore.errors import DeviceError
 from ecgcore.web.frames import encode_frame
 from ecgcore.web.pipeline import LivePipeline
 from ecgcore.web.recording import LiveRecorder
+from ecgcore.web.records import NotFound
 from ecgcore.web.settings import WebSettings
 
 __all__ = ["DeviceSession", "SessionManager", "Subscriber", "info_json"]
@@ -324,12 +325,12 @@ class SessionManager:
         return session
 
     def get(self, session_id: str) -> DeviceSession:
-        """The session ``session_id`` (FileNotFoundError -> 404 if unknown)."""
+        """The session ``session_id`` (:class:`NotFound` -> 404 if unknown)."""
         with self._lock:
             try:
                 return self._sessions[session_id]
             except KeyError:
-                raise FileNotFoundError(f"no connected device {session_id!r}") from None
+                raise NotFound(f"no connected device {session_id!r}") from None
 
     def active(self) -> list[DeviceSession]:
         """Sessions in connection order."""

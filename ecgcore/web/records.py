@@ -27,6 +27,7 @@ from ecgcore.recording import Recording
 __all__ = [
     "AREAS",
     "RECORD_SUFFIXES",
+    "NotFound",
     "RecordNameError",
     "RecordRef",
     "check_record_name",
@@ -49,6 +50,10 @@ _FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 class RecordNameError(DataError, ValueError):
     """A record name or uploaded file name is not acceptable."""
+
+
+class NotFound(FileNotFoundError):
+    """A record, rubric or device session of the station does not exist (HTTP 404)."""
 
 
 def check_record_name(name: str, *, what: str = "record name") -> str:
@@ -121,7 +126,7 @@ def resolve_record(data_dir: Path, area: str, name: str) -> RecordRef:
     ------
     RecordNameError
         Bad area or name (including any attempt to leave the station folder).
-    FileNotFoundError
+    NotFound
         No such record.
     """
     check_area(area)
@@ -129,10 +134,10 @@ def resolve_record(data_dir: Path, area: str, name: str) -> RecordRef:
     root = data_dir / area
     folder = root / name
     if not folder.is_dir() or folder.is_symlink() or not _inside(root, folder):
-        raise FileNotFoundError(f"no record {area}/{name}")
+        raise NotFound(f"no record {area}/{name}")
     primary = _primary_file(folder)
     if primary is None:
-        raise FileNotFoundError(f"record {area}/{name} has no readable file")
+        raise NotFound(f"record {area}/{name} has no readable file")
     files = tuple(
         sorted(
             p
@@ -155,7 +160,7 @@ def list_records(data_dir: Path) -> list[RecordRef]:
                 continue
             try:
                 out.append(resolve_record(data_dir, area, folder.name))
-            except (FileNotFoundError, RecordNameError):
+            except (NotFound, RecordNameError):
                 continue
         # Names that failed are not records (empty or partial folders).
     return out

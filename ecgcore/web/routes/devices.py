@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from ecgcore._validate import logger
 from ecgcore.drivers import DeviceURL
 from ecgcore.web.recording import recorder_factory
+from ecgcore.web.records import NotFound
 from ecgcore.web.routes._common import station
 from ecgcore.web.security import require, same_origin, websocket_user
 from ecgcore.web.users import User
@@ -172,7 +173,7 @@ async def live(ws: WebSocket, session_id: str) -> None:
         return
     try:
         session = ws.app.state.station.sessions.get(session_id)
-    except FileNotFoundError:
+    except NotFound:
         await ws.close(code=1008, reason="no such device session")
         return
     await ws.accept()
