@@ -267,9 +267,23 @@ def test_results_report_is_generated(data_dir: Path, tmp_path: Path) -> None:
     )
     text = path.read_text()
     assert "shortened run: not the published figures" in text
-    for heading in ("## R-peak detection on MIT-BIH", "## Noise robustness", "## Scale-out"):
+    for heading in ("### R-peak detection on MIT-BIH", "### Noise robustness", "### Scale-out"):
         assert heading in text
     assert "| sleepecg | clean | 1 |" in text and "| sleepecg | bw 0 dB | 1 |" in text
     assert "Per-record counts identical between the two runs: yes" in text
     for name in ("mitdb_detect.csv", "mitdb_detect_scatter.png", "nstdb_noise.json"):
         assert (tmp_path / "results" / name).is_file()
+    # other sections of RESULTS.md survive a regeneration
+    path.write_text("# results\n\n## Rhythm\nkept\n\n" + text + "\n## Grading\nkept too\n")
+    generate_results(
+        tmp_path,
+        data_dir=str(data_dir),
+        records=("101",),
+        max_duration_s=360.0,
+        detectors=("sleepecg",),
+        progress=False,
+    )
+    again = path.read_text()
+    assert again.startswith("# results\n\n## Rhythm\nkept\n")
+    assert again.rstrip().endswith("## Grading\nkept too")
+    assert again.count("### R-peak detection on MIT-BIH") == 1
