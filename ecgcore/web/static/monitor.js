@@ -9,7 +9,7 @@
 
 (() => {
   const BUFFER_S = 20;       // seconds kept per lead
-  const LATENCY_S = 0.25;    // playout delay behind the newest sample
+  const LATENCY_S = 0.4;     // playout delay behind the newest sample (absorbs late frames)
   const LEFT_MM = 14;        // label + calibration pulse column
   const { api, el, fmt, banner } = Station;
   const P = EcgPaper;
