@@ -109,5 +109,8 @@ __all__ += [
 ]
 
 # --- detect -----------------------------------------------------------------
+from ecgcore.detect import RPeakDetector, detect_r_peaks
+
+__all__ += ["RPeakDetector", "detect_r_peaks"]
 
 # --- analysis ---------------------------------------------------------------

@@ -84,7 +84,8 @@ P_RR_INIT = 17  # initial RR interval (f)
 P_RR_MAX = 18  # longest RR interval used for the search-back interval (f)
 P_SB_MIN_GAP = 19  # search-back candidates start this long after a QRS (f)
 P_BASE_SPAN = 20  # isoelectric level from +/- this around the QRS centre (f)
-N_PARAMS = 21
+P_LEARN_BIN = 21  # learning: one initial QRS level per bin of this length (f)
+N_PARAMS = 22
 
 # integer state
 I_N = 0  # absolute index of the next input sample
@@ -382,22 +383,36 @@ def _classify(st, c) -> None:
 
 @jit
 def _end_learning(st) -> None:
-    """Set the initial levels from the queued candidates, then decide them in order."""
+    """Set the initial levels from the queued candidates, then decide them in order.
+
+    As in Hamilton's detector, the initial QRS level is the median of the
+    largest candidate of each second of the learning period, so that one
+    artifact (an electrode pop) cannot set it.
+    """
     par = st[0]
     ist = st[1]
     fst = st[2]
     cand = st[3]
     bufs = st[4]
     nc = ist[I_NCAND]
-    top = 0.0
-    for c in range(nc):
-        if cand[c, C_BLS] == 0.0:
-            top = max(top, cand[c, C_VAL])
-    if top == 0.0:
-        for c in range(nc):
-            top = max(top, cand[c, C_VAL])
-    bufs[B_QRS, :] = top
-    ist[I_NQRS] = NBUF
+    n_bins = 0
+    if nc > 0:
+        first = cand[0, C_POS]
+        width = par[P_LEARN_BIN]
+        for use_bls in (False, True):  # baseline shifts only if nothing else was seen
+            for b in range(NBUF):
+                top = 0.0
+                for c in range(nc):
+                    if (cand[c, C_BLS] == 0.0 or use_bls) and (
+                        b * width <= cand[c, C_POS] - first < (b + 1) * width
+                    ):
+                        top = max(top, cand[c, C_VAL])
+                if top > 0.0:
+                    bufs[B_QRS, n_bins] = top
+                    n_bins += 1
+            if n_bins > 0:
+                break
+    ist[I_NQRS] = n_bins
     ist[I_NNOISE] = 0
     fst[F_NOISE_LEVEL] = 0.0
     _update_threshold(st, True)

@@ -46,14 +46,15 @@ class _Tuning:
     refine_before_s: float = 0.120
     refine_after_s: float = 0.060
     base_span_s: float = 0.300  # isoelectric level from +/- this around the QRS
-    floor_mv: float = 0.005  # smallest feature peak considered (mean |d|, mV)
+    floor_mv: float = 0.02  # smallest feature peak considered (mean |d|, mV): no beats in noise
+    # under ~15 uV RMS (flat line, lead-off), 5x under the weakest QRS level of mitdb
     searchback_factor: float = 0.5
     refractory_s: float = 0.200
-    learn_s: float = 2.0
+    learn_s: float = 8.0  # initial levels from the first 8 s (one per second)
     rr_init_s: float = 1.0
     rr_max_s: float = 2.0
     searchback_min_gap_s: float = 0.360
-    ring_s: float = 5.0  # history kept for search-back and peak placement
+    ring_s: float = 5.0  # history kept for search-back and peak placement (after learning)
 
 
 def _decimator(dec: int) -> tuple[np.ndarray, np.ndarray]:
@@ -139,10 +140,12 @@ def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, tuple[np.ndarra
     p[_k.P_SB_FACTOR] = tuning.searchback_factor
     p[_k.P_REFRACT] = full(tuning.refractory_s)
     p[_k.P_LEARN] = full(tuning.learn_s)
+    p[_k.P_LEARN_BIN] = full(tuning.learn_s / _k.NBUF)
     p[_k.P_RR_INIT] = full(tuning.rr_init_s)
     p[_k.P_RR_MAX] = full(tuning.rr_max_s)
     p[_k.P_SB_MIN_GAP] = full(tuning.searchback_min_gap_s)
-    ring_raw = 1 << int(np.ceil(np.log2(full(tuning.ring_s))))
+    # the learning queue is decided at its end: its peaks must still be in the ring
+    ring_raw = 1 << int(np.ceil(np.log2(full(max(tuning.ring_s, tuning.learn_s + 2.0)))))
     ring_int = 1 << int(np.ceil(np.log2(internal(2.0) + w + k)))
     filt = (sos, zi_unit, w_cur, w_next)
     for a in (p, *filt):
