@@ -49,6 +49,7 @@ const EcgPaper = (() => {
     const dpr = window.devicePixelRatio || 1;
     const half = 0.5 / dpr; // align 1-device-pixel lines to pixel centres
     for (const [step, color, width] of [[1, COLORS.minor, 1], [5, COLORS.major, 1.6]]) {
+      if (step === 1 && mm < 2.5) continue; // 1 mm lines closer than 2.5 px are noise, not grid
       ctx.strokeStyle = color;
       ctx.lineWidth = width / dpr;
       ctx.beginPath();
@@ -142,7 +143,7 @@ const EcgPaper = (() => {
     const hMm = tracing.leads.length * rowMm * zoom + 4;
     const cssW = Math.ceil(wMm * mm), cssH = Math.ceil(hMm * mm);
     const ctx = fit(canvas, cssW, cssH);
-    drawGrid(ctx, cssW, cssH, mm);
+    drawGrid(ctx, cssW, cssH, mm * zoom);  // zoom magnifies the paper, grid included
     const pxPerSample = (25 * zoom * mm) / tracing.fs;
     const pxPerMv = 10 * zoom * mm;
     const n = Math.round(seconds * tracing.fs);

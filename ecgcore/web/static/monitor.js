@@ -34,7 +34,7 @@
     gctx = P.fit(gridCanvas, cssW, cssH);
     tctx = P.fit(traceCanvas, cssW, cssH);
     wrap.style.height = `${cssH}px`;
-    P.drawGrid(gctx, cssW, cssH, mm);
+    P.drawGrid(gctx, cssW, cssH, mm * state.zoom);  // zoom magnifies the paper, grid included
     state.leads.forEach((name, j) => {
       const y0 = rowY(j, mm);
       P.drawCalibration(gctx, 2 * mm, y0, mm, state.zoom);
