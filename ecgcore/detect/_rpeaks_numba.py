@@ -15,7 +15,7 @@ Per input sample (full rate ``fs``, O(1), no allocation)
 --------------------------------------------------------
 1. The sample goes into the ``raw`` ring, where peaks are placed at full
    resolution.
-2. Decimation by ``D`` (``fs / D`` is the internal rate, 90 Hz or more): a
+2. Decimation by ``D`` (``fs / D`` is the internal rate, 100 to 200 Hz): a
    triangular anti-alias window over ``2 D - 1`` samples (two multiply-adds per
    sample), evaluated once per block of ``D`` samples (blocks aligned to
    absolute sample indices, so chunking cannot matter). Like Hamilton's
@@ -31,21 +31,29 @@ Per internal sample
    :mod:`ecgcore.filters`); ``d = y[m] - y[m - k]`` (derivative over one period
    of the upper band edge); the feature is the moving average of ``|d|`` over
    ``W`` samples.
-5. Maxima of the feature (a hump ends when the feature falls below half its
-   maximum, or a timeout after it) become candidates carrying their largest
-   ``|d|`` and a baseline-shift flag. A candidate is held for a pre-blanking
-   interval; a larger one arriving meanwhile replaces it, a smaller one is
-   dropped.
-6. A released candidate is a QRS when it exceeds ``noise + th * (qrs - noise)``
+5. Maxima of the feature above a floor (a hump ends when the feature falls
+   below half its maximum, or a timeout after it) are held for a pre-blanking
+   interval of 250 ms; a larger one arriving meanwhile replaces the held one
+   (so a P-wave yields to its QRS), a smaller one is dropped. A released
+   candidate carries its largest ``|d|`` and a baseline-shift flag.
+6. During the first 8 s candidates are only queued; the initial QRS level is
+   the median of the largest candidate of each second (one artifact cannot set
+   it), then the queue is decided by the rules below, so short records and
+   the first beats are handled like all others.
+7. A candidate is a QRS when it exceeds ``noise + th * (qrs - noise)``
    (medians of the last 8 QRS and noise peaks), is no baseline shift, is outside
    the refractory period and is no T-wave (within 360 ms of a QRS with less than
    half its slope). Otherwise it is noise and kept for search-back: when no QRS
    follows within 1.5 median RR, the largest kept candidate above a reduced
    threshold becomes a QRS; the reduced threshold halves again for every
    further interval without a beat.
-7. Each QRS is placed on the dominant local extreme of the raw signal, measured
-   from the local median (isoelectric level), in a window around the
-   candidate's delay-compensated position.
+8. Each QRS is placed on the dominant extreme of the raw signal (R or S,
+   whichever lies farther from the local isoelectric level) in a window around
+   the candidate's delay-compensated position.
+
+The hot loop handles steps 1-5 with its state in local variables; the rules
+of steps 6-8 run only at events (a pre-blanking interval ends, learning ends,
+a search-back can first succeed, a gap begins), whose times are known ahead.
 
 Positions (candidates, RR intervals, peaks) are full-rate sample indices; a
 candidate found at internal sample ``m`` is at the last sample of its block,

@@ -17,8 +17,7 @@ import scipy.signal
 from ecgcore._validate import as_signal_1d, check_fs
 from ecgcore.detect import _rpeaks_numba as _k
 from ecgcore.errors import SignalError
-from ecgcore.filters import FilterSpec
-from ecgcore.filters.design import get_design
+from ecgcore.filters import FilterSpec, design_filter
 
 __all__ = ["FS_MAX_HZ", "FS_MIN_HZ", "RPeakDetector", "detect_r_peaks"]
 
@@ -108,9 +107,8 @@ def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, tuple[np.ndarra
     """
     dec = max(1, int(fs // tuning.min_rate_hz))
     fs_i = fs / dec
-    design = get_design(tuning.band, fs_i, zero_phase=False)
-    sos = np.array(design.sos)
-    zi_unit = np.array(design.zi_unit)
+    sos = np.ascontiguousarray(design_filter(tuning.band, fs_i))
+    zi_unit = np.ascontiguousarray(scipy.signal.sosfilt_zi(sos))
     w_cur, w_next = _decimator(dec)
 
     def full(seconds: float) -> float:
@@ -167,11 +165,12 @@ class RPeakDetector:
     returns the R-peaks (absolute sample indices from the start of the stream,
     int64, increasing) confirmed by that chunk. Peaks are confirmed with a delay
     of a few hundred ms, up to about 1.5 RR intervals for beats found by
-    search-back. :meth:`finish` returns the peaks still pending at the end of
-    the stream. NaN or inf samples mean "no signal": no peak is placed there and
-    the detector restarts cleanly when the signal returns. The peaks of
-    ``process`` over any chunking followed by ``finish`` equal
-    :func:`detect_r_peaks` on the whole signal.
+    search-back; the beats of the first 8 s (while the detector learns the
+    signal's levels) are confirmed together at their end. :meth:`finish`
+    returns the peaks still pending at the end of the stream. NaN or inf
+    samples mean "no signal": no peak is placed there and the detector restarts
+    cleanly when the signal returns. The peaks of ``process`` over any chunking
+    followed by ``finish`` equal :func:`detect_r_peaks` on the whole signal.
     """
 
     def __init__(self, fs: float) -> None:
