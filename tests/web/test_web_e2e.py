@@ -22,6 +22,7 @@ from _browser import (
 from _web_util import PASSWORD
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from ecgcore.web import create_app
 
@@ -192,6 +193,11 @@ def test_monitor_warns_per_lead_for_lead_off_and_noise(chromium, station, tmp_pa
     img = screenshot(chromium, tmp_path / "monitor-lead-off.png")
     px = element_pixels(chromium, img, chromium.find_element(By.ID, "trace-canvas"))
     assert color_count(px, "#c62828", tol=30) > 50, "no red LEAD OFF label on the trace"
+    # 200 % zoom magnifies the paper: 5 mm boxes become 10 mm on the screen.
+    Select(chromium.find_element(By.ID, "zoom")).select_by_value("2")
+    img = screenshot(chromium, tmp_path / "monitor-200.png")
+    px = element_pixels(chromium, img, chromium.find_element(By.ID, "trace-canvas"))
+    assert_major_spacing_mm(px[:, px.shape[1] // 2], 10.0)
     app.state.station.sessions.disconnect(session.id)
 
 
