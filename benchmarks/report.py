@@ -175,7 +175,8 @@ def plot_records(rows: Sequence[DetectRow], path: Path, *, title: str = "") -> P
     by = {(r.record, r.condition, r.detector): r for r in rows}
     width = 0.8 / max(1, len(detectors))
     x = np.arange(len(keys))
-    fig, ax = plt.subplots(figsize=(max(7.0, 0.45 * len(keys) * max(1, len(detectors)) / 2), 4.5))
+    n_bars = len(keys) * max(1, len(detectors))
+    fig, ax = plt.subplots(figsize=(min(18.0, max(7.0, 2.0 + 0.09 * n_bars)), 5.0))
     try:
         for k, det in enumerate(detectors):
             vals = []
@@ -190,7 +191,7 @@ def plot_records(rows: Sequence[DetectRow], path: Path, *, title: str = "") -> P
         low = min(finite) if finite else 0.0
         ax.set_ylim(max(0.0, low - 2.0), 100.5)
         ax.set_title(title or "per-record F1")
-        ax.legend(fontsize=7, ncol=min(3, len(detectors)))
+        ax.legend(fontsize=7, ncol=min(6, len(detectors)), loc="lower left")
         fig.tight_layout()
         fig.savefig(path, dpi=120)
     finally:
