@@ -1,0 +1,289 @@
+"""Fitting the grading classifiers and rules (used by ``grading_validation.py``).
+
+* :func:`fit_limb_model` - multinomial logistic regression on
+  :func:`ecgcore.grading.reversal.limb_features`, trained on clean median
+  beats and the same beats with every limb swap applied (lead algebra is
+  linear, so swapping the median beats equals taking medians of swapped
+  signals; a test checks it);
+* :func:`fit_precordial_model` - the chest-lead reconstruction regression
+  and a gradient-boosted tree ensemble on
+  :func:`ecgcore.grading.reversal.precordial_features`;
+* decision thresholds: the probability of "no swap" below which a swap is
+  reported is the 0.5 % quantile of *out-of-fold* probabilities on the clean
+  training records (inner cross-validation), so the training records'
+  specificity is estimated on data the inner models did not see;
+* :func:`fit_acceptability` - the acceptability rule, by exhaustive search
+  over a small grid of limits, on CinC 2011 quality grades.
+
+scikit-learn is used here only; the fitted models are exported as plain
+arrays (:mod:`ecgcore.grading._model`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ecgcore.grading.beats import MedianBeats
+from ecgcore.grading.reversal import (
+    LIMB_CLASSES,
+    PRECORDIAL_CLASSES,
+    limb_features,
+    precordial_features,
+    reconstruction_errors,
+    reconstruction_inputs,
+    swapped_beats,
+)
+
+__all__ = [
+    "ACCEPTABILITY_GRID",
+    "TARGET_SPECIFICITY",
+    "fit_acceptability",
+    "fit_limb_model",
+    "fit_placement_models",
+    "fit_precordial_model",
+    "save_model",
+]
+
+#: Specificity on clean records the swap thresholds aim at.
+TARGET_SPECIFICITY = 0.995
+#: Rotations need two errors at once: weight of their probability in naming the swap.
+ROTATION_PRIOR = 0.3
+_MISPLACEMENT_QUANTILE = 0.998
+
+
+def _arrangement(mb: MedianBeats, cls: str) -> MedianBeats:
+    return mb if cls == "none" else swapped_beats(mb, cls)
+
+
+def _limb_xy(mbs: Sequence[MedianBeats]) -> tuple[np.ndarray, np.ndarray]:
+    x, y = [], []
+    for mb in mbs:
+        for k, cls in enumerate(LIMB_CLASSES):
+            x.append(limb_features(_arrangement(mb, cls)))
+            y.append(k)
+    return np.asarray(x), np.asarray(y)
+
+
+def _fit_limb_arrays(mbs: Sequence[MedianBeats]) -> dict[str, np.ndarray]:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = _limb_xy(mbs)
+    scaler = StandardScaler().fit(x)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    clf = LogisticRegression(C=1.0, max_iter=5000).fit((x - scaler.mean_) / scale, y)
+    n_feat = x.shape[1]
+    return {
+        "kind": np.array("logistic"),
+        "classes": np.array(LIMB_CLASSES),
+        "feature_names": np.array([f"limb_{k}" for k in range(n_feat)]),
+        "mean": scaler.mean_,
+        "scale": scale,
+        "coef": clf.coef_,
+        "intercept": clf.intercept_,
+    }
+
+
+def fit_recon(mbs: Sequence[MedianBeats]) -> np.ndarray:
+    """Population regression of each chest lead on I, II and the other chest leads, (6, 7)."""
+    out = np.empty((6, 7))
+    for k in range(6):
+        cols = reconstruction_inputs(k)
+        a, b = [], []
+        for mb in mbs:
+            w = mb.qrs_t
+            s = np.linalg.norm(w) + 1e-9
+            a.append(w[:, cols] / s)
+            b.append(w[:, 6 + k] / s)
+        out[k], *_ = np.linalg.lstsq(np.vstack(a), np.concatenate(b), rcond=None)
+    return out
+
+
+def _export_trees(clf, n_classes: int) -> dict[str, np.ndarray]:
+    """Flatten a fitted HistGradientBoostingClassifier into arrays (private sklearn layout)."""
+    feature, threshold, left, right, missing, value, roots, tree_class = ([] for _ in range(8))
+    offset = 0
+    for iteration in clf._predictors:
+        for cls, predictor in enumerate(iteration):
+            nodes = predictor.nodes
+            n = len(nodes)
+            leaf = nodes["is_leaf"].astype(bool)
+            feature.append(np.where(leaf, -1, nodes["feature_idx"]).astype(np.int32))
+            threshold.append(nodes["num_threshold"].astype(np.float64))
+            left.append(np.where(leaf, -1, nodes["left"] + offset).astype(np.int32))
+            right.append(np.where(leaf, -1, nodes["right"] + offset).astype(np.int32))
+            missing.append(nodes["missing_go_to_left"].astype(bool))
+            value.append(nodes["value"].astype(np.float64))
+            roots.append(offset)
+            tree_class.append(cls if n_classes > 2 else 0)
+            offset += n
+    baseline = np.asarray(clf._baseline_prediction, dtype=np.float64).reshape(-1)
+    return {
+        "kind": np.array("trees"),
+        "feature": np.concatenate(feature),
+        "threshold": np.concatenate(threshold),
+        "left": np.concatenate(left),
+        "right": np.concatenate(right),
+        "missing_left": np.concatenate(missing),
+        "value": np.concatenate(value),
+        "tree_root": np.asarray(roots, dtype=np.int64),
+        "tree_class": np.asarray(tree_class, dtype=np.int64),
+        "baseline": baseline,
+    }
+
+
+def _prec_xy(mbs: Sequence[MedianBeats], recon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = [], []
+    for mb in mbs:
+        for k, cls in enumerate(PRECORDIAL_CLASSES):
+            x.append(precordial_features(_arrangement(mb, cls), recon))
+            y.append(k)
+    return np.asarray(x), np.asarray(y)
+
+
+def _fit_prec_arrays(mbs: Sequence[MedianBeats]) -> dict[str, np.ndarray]:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    recon = fit_recon(mbs)
+    x, y = _prec_xy(mbs, recon)
+    clf = HistGradientBoostingClassifier(
+        max_iter=120, max_leaf_nodes=15, learning_rate=0.1, random_state=0
+    ).fit(x, y)
+    arrays = _export_trees(clf, len(PRECORDIAL_CLASSES))
+    arrays.update(
+        classes=np.array(PRECORDIAL_CLASSES),
+        feature_names=np.array([f"prec_{k}" for k in range(x.shape[1])]),
+        recon=recon,
+    )
+    # the export must reproduce scikit-learn's probabilities
+    from ecgcore.grading._model import ArrayModel
+
+    check = ArrayModel(arrays, "export check").predict_proba(x[:50])
+    if not np.allclose(check, clf.predict_proba(x[:50]), atol=1e-6):
+        raise RuntimeError("tree export does not reproduce scikit-learn's predictions")
+    return arrays
+
+
+def _oof(
+    mbs: Sequence[MedianBeats], groups: np.ndarray, fit, features, n_splits: int = 3
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Out-of-fold p(no swap) on the clean records and reconstruction errors."""
+    from sklearn.model_selection import GroupKFold
+
+    from ecgcore.grading._model import ArrayModel
+
+    p0 = np.empty(len(mbs))
+    errors: list[np.ndarray] = [np.empty(0)] * len(mbs)
+    for tr, te in GroupKFold(n_splits=n_splits).split(np.zeros(len(mbs)), groups=groups):
+        arrays = fit([mbs[i] for i in tr])
+        model = ArrayModel(arrays, "inner fold")
+        for i in te:
+            p0[i] = model.predict_proba(features(mbs[i], arrays))[0, 0]
+            if "recon" in arrays:
+                errors[i] = reconstruction_errors(mbs[i].qrs_t, arrays["recon"])
+    return p0, errors
+
+
+def fit_limb_model(mbs: Sequence[MedianBeats], groups: np.ndarray) -> dict[str, np.ndarray]:
+    """Limb classifier arrays with the CV-fitted threshold and the class prior."""
+    p0, _ = _oof(mbs, groups, _fit_limb_arrays, lambda mb, a: limb_features(mb))
+    arrays = _fit_limb_arrays(mbs)
+    prior = np.array([ROTATION_PRIOR if c.startswith("ROT") else 1.0 for c in LIMB_CLASSES])
+    arrays.update(
+        decision_threshold=np.array(float(np.quantile(p0, 1.0 - TARGET_SPECIFICITY))),
+        prior=prior,
+        oof_p0=p0,
+    )
+    return arrays
+
+
+def fit_precordial_model(mbs: Sequence[MedianBeats], groups: np.ndarray) -> dict[str, np.ndarray]:
+    """Chest-lead classifier arrays with the CV-fitted threshold and misplacement limits."""
+    p0, errors = _oof(
+        mbs, groups, _fit_prec_arrays, lambda mb, a: precordial_features(mb, a["recon"])
+    )
+    arrays = _fit_prec_arrays(mbs)
+    errs = np.vstack(errors)
+    arrays.update(
+        decision_threshold=np.array(float(np.quantile(p0, 1.0 - TARGET_SPECIFICITY))),
+        prior=np.ones(len(PRECORDIAL_CLASSES)),
+        misplacement_limit=np.quantile(errs, _MISPLACEMENT_QUANTILE, axis=0),
+        oof_p0=p0,
+    )
+    return arrays
+
+
+def fit_placement_models(
+    mbs: Sequence[MedianBeats], groups: np.ndarray, out_dir: str | Path
+) -> tuple[Path, Path]:
+    """Fit both placement models and write ``limb_reversal.npz`` and ``precordial_swap.npz``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    limb = save_model(fit_limb_model(mbs, groups), out / "limb_reversal.npz")
+    prec = save_model(fit_precordial_model(mbs, groups), out / "precordial_swap.npz")
+    return limb, prec
+
+
+def save_model(arrays: dict[str, np.ndarray], path: Path) -> Path:
+    """Write arrays to ``path`` (compressed ``.npz``, no pickled objects)."""
+    clean = {k: v for k, v in arrays.items() if k != "oof_p0"}
+    for key, value in clean.items():
+        if np.asarray(value).dtype == object:
+            raise ValueError(f"model array {key!r} has dtype object")
+    np.savez_compressed(path, **clean)
+    return path
+
+
+# ------------------------------------------------------------------ acceptability
+#: Candidate limits searched for the acceptability rule.
+ACCEPTABILITY_GRID = {
+    "clipped": (0.0, 0.005, 0.02),
+    "baseline_mv": (2.5, 3.0, 4.0, 5.0, 1e9),
+    "agreement": (0.5, 0.6, 0.7, 0.8),
+    "emg_mv": (0.03, 0.05, 0.08, 1e9),
+    "amplitude_mv": (0.0, 0.1, 0.2),
+    "min_unreadable": (1, 2, 3, 4, 5, 6),
+}
+
+
+def _acceptable(feats: dict[str, np.ndarray], params: dict[str, float]) -> np.ndarray:
+    """Vectorised acceptability rule over records (see AcceptabilityRule)."""
+    unreadable = (
+        (feats["agreement"] < params["agreement"])
+        | (feats["emg"] > params["emg_mv"])
+        | (feats["amplitude"] < params["amplitude_mv"])
+    ) & ~feats["off"]
+    bad = (
+        feats["off"].any(axis=1)
+        | ((feats["clipped"] > params["clipped"]) & ~feats["off"]).any(axis=1)
+        | (feats["baseline"] > params["baseline_mv"]).any(axis=1)
+        | (unreadable.sum(axis=1) >= params["min_unreadable"])
+    )
+    return ~bad
+
+
+def fit_acceptability(feats: dict[str, np.ndarray], labels: np.ndarray) -> dict[str, float]:
+    """Limits maximising accuracy on the given records (exhaustive search over the grid).
+
+    ``feats`` holds per-record, per-lead arrays (records x leads): ``off``
+    (bool: lead off by the finding limits), ``clipped``, ``baseline``,
+    ``agreement``, ``emg``, ``amplitude``.
+    """
+    names = list(ACCEPTABILITY_GRID)
+    best: tuple[float, dict[str, float]] | None = None
+    for values in itertools.product(*ACCEPTABILITY_GRID.values()):
+        params = dict(zip(names, values, strict=True))
+        acc = float(np.mean(_acceptable(feats, params) == labels))
+        if best is None or acc > best[0] + 1e-12:
+            best = (acc, params)
+    assert best is not None
+    return best[1]
+
+
+def predict_acceptability(feats: dict[str, np.ndarray], params: dict[str, float]) -> np.ndarray:
+    """Acceptability of each record under ``params``."""
+    return _acceptable(feats, params)

@@ -1,0 +1,600 @@
+"""Validation of the grading on real recordings (and fitting of its shipped models).
+
+Run::
+
+    python -m ecgcore.benchmarks.grading_validation --evaluate --jobs 2 --out benchmarks/results
+    python -m ecgcore.benchmarks.grading_validation --fit     # rewrite the shipped models
+
+Data (``--data-dir`` or ``$ECGCORE_DATA_DIR`` or ``../shared/datasets``):
+
+* clean references: every LUDB and PTB-XL record present. PTB-XL records
+  with ``electrodes_problems`` are left out of training; records with any of
+  ``baseline_drift``, ``static_noise``, ``burst_noise``, ``electrodes_problems``
+  are left out of the clean false-finding rate and used for the label table;
+* CinC 2011 set-a with ``REFERENCE.csv`` (acceptable/unacceptable).
+
+``--evaluate`` (all figures held out):
+
+1. placement and artefact faults: 5-fold cross-validation grouped by patient
+   over LUDB + PTB-XL. In each fold the placement classifiers and their
+   thresholds are fitted on the training records only (thresholds from inner
+   cross-validation, :mod:`ecgcore.benchmarks.grading_fit`); every test record
+   is then graded end to end by :func:`ecgcore.grading.grade_recording` as
+   recorded and with each fault of :mod:`ecgcore.benchmarks.grading_faults`;
+2. acceptability: 10-fold stratified cross-validation on CinC 2011, repeated
+   with 5 shuffles; the rule is fitted on the training folds, and the held-out
+   records are graded end to end with it;
+3. PTB-XL quality labels: how often the matching finding is raised (the
+   artefact limits are not fitted on PTB-XL).
+
+``--fit`` fits the shipped models on all records: ``limb_reversal.npz`` and
+``precordial_swap.npz`` on LUDB + PTB-XL, ``acceptability.json`` on CinC 2011.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import sys
+import tempfile
+import time
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ecgcore.benchmarks.grading_faults import FAULTS, apply_fault
+from ecgcore.benchmarks.grading_fit import (
+    fit_acceptability,
+    fit_placement_models,
+    predict_acceptability,
+)
+from ecgcore.datasets import get_database
+from ecgcore.grading import (
+    ARTEFACT_LIMITS,
+    AcceptabilityRule,
+    beat_agreement,
+    grade_recording,
+    median_beats,
+    standard_leads_mv,
+)
+from ecgcore.grading.artefacts import recording_rail_mv
+from ecgcore.io import read_record
+from ecgcore.quality import compute_indices
+from ecgcore.recording import Recording
+
+COMMAND = "python -m ecgcore.benchmarks.grading_validation --evaluate --jobs 2"
+MODELS_DIR = Path(__file__).resolve().parents[1] / "ecgcore" / "grading" / "models"
+PTBXL_LABELS = ("electrodes_problems", "baseline_drift", "static_noise", "burst_noise")
+SETTINGS_CODES = frozenset({"NO_CALIBRATION"})  # database records never carry a pulse
+
+
+@dataclasses.dataclass
+class PoolRecord:
+    """A clean reference record."""
+
+    dataset: str
+    record: str
+    group: str
+    signals: np.ndarray
+    fs: float
+    labels: dict[str, str]
+
+    @property
+    def key(self) -> str:
+        return f"{self.dataset}:{self.record}"
+
+    @property
+    def labelled(self) -> bool:
+        return any(self.labels.get(k) for k in PTBXL_LABELS)
+
+
+def _ptbxl_table(db_path: Path) -> dict[str, dict[str, str]]:
+    out = {}
+    with (db_path / "ptbxl_database.csv").open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            out[f"{int(float(row['ecg_id'])):05d}"] = row
+    return out
+
+
+def load_pool(data_dir: str | None, limit: int | None = None) -> list[PoolRecord]:
+    """LUDB and PTB-XL records as standard 12-lead arrays (mV)."""
+    pool: list[PoolRecord] = []
+    ludb = get_database("ludb", data_dir)
+    for r in ludb.records()[:limit]:
+        rec, _ = ludb.load(r)
+        x, _ = standard_leads_mv(rec)
+        pool.append(PoolRecord("ludb", r, f"ludb:{r}", x, rec.fs, {}))
+    ptb = get_database("ptb-xl", data_dir)
+    table = _ptbxl_table(ptb.path)
+    for r in ptb.records()[:limit]:
+        rec, _ = ptb.load(r)
+        x, _ = standard_leads_mv(rec)
+        row = table.get(r, {})
+        labels = {k: (row.get(k) or "").strip() for k in PTBXL_LABELS}
+        group = f"ptbxl:{int(float(row['patient_id']))}" if row.get("patient_id") else r
+        pool.append(PoolRecord("ptbxl", r, group, x, rec.fs, labels))
+    return pool
+
+
+def _training_beats(pool: Sequence[PoolRecord]) -> tuple[list, np.ndarray]:
+    mbs, groups = [], []
+    for p in pool:
+        if p.labels.get("electrodes_problems"):
+            continue
+        mb = median_beats(p.signals, p.fs)
+        if mb is None or not np.isfinite(mb.beats).all():
+            continue
+        mbs.append(mb)
+        groups.append(p.group)
+    return mbs, np.asarray(groups)
+
+
+# ------------------------------------------------------------------ CinC 2011
+def cinc_features(data_dir: str | None) -> tuple[list[str], dict[str, np.ndarray], np.ndarray]:
+    """Per-lead acceptability features of CinC 2011 set-a and the reference grades."""
+    db = get_database("cinc2011", data_dir)
+    names, labels = [], []
+    cols: dict[str, list] = defaultdict(list)
+    off_limits = [lim for lim in ARTEFACT_LIMITS if lim.code == "LEAD_OFF"]
+    for r in db.records():
+        label = db.label(r)
+        if label not in ("acceptable", "unacceptable"):
+            continue
+        rec, _ = db.load(r)
+        x, _ = standard_leads_mv(rec)
+        ind = compute_indices(x, rec.fs, rail_mv=recording_rail_mv(rec))
+        ind["beat_agreement"] = beat_agreement(x, rec.fs)
+        off = np.zeros(x.shape[1], dtype=bool)
+        for lim in off_limits:
+            off |= np.array([lim.hit(float(v)) for v in ind[lim.index]])
+        cols["off"].append(off)
+        cols["clipped"].append(np.nan_to_num(ind["clipped"], nan=0.0))
+        cols["baseline"].append(np.nan_to_num(ind["baseline_mv"], nan=0.0))
+        cols["agreement"].append(ind["beat_agreement"])
+        cols["emg"].append(np.nan_to_num(ind["emg_mv"], nan=0.0))
+        cols["amplitude"].append(np.nan_to_num(ind["amplitude_mv"], nan=0.0))
+        names.append(r)
+        labels.append(label == "acceptable")
+    feats = {k: np.asarray(v) for k, v in cols.items()}
+    return names, feats, np.asarray(labels)
+
+
+def _rule(params: dict[str, float], source: str) -> AcceptabilityRule:
+    return AcceptabilityRule(
+        clipped=params["clipped"],
+        baseline_mv=params["baseline_mv"],
+        agreement=params["agreement"],
+        emg_mv=params["emg_mv"],
+        amplitude_mv=params["amplitude_mv"],
+        min_unreadable=int(params["min_unreadable"]),
+        source=source,
+    )
+
+
+def _grade_cinc(args: tuple[str, str | None, dict[str, float]]) -> tuple[str, bool, tuple]:
+    record, data_dir, params = args
+    db = get_database("cinc2011", data_dir)
+    rec = read_record(db.record_file(record))
+    g = grade_recording(rec, acceptability=_rule(params, "fold"))
+    return record, g.acceptable, g.codes
+
+
+def evaluate_cinc(
+    data_dir: str | None, jobs: int, seeds: int = 5, folds: int = 10
+) -> dict[str, Any]:
+    """Cross-validated acceptability accuracy on CinC 2011 set-a."""
+    from sklearn.model_selection import StratifiedKFold
+
+    names, feats, y = cinc_features(data_dir)
+    accs = []
+    end_to_end = None
+    fold_params = []
+    for seed in range(seeds):
+        pred = np.zeros(y.size, dtype=bool)
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+        for tr, te in splitter.split(np.zeros(y.size), y):
+            sub = {k: v[tr] for k, v in feats.items()}
+            params = fit_acceptability(sub, y[tr])
+            pred[te] = predict_acceptability({k: v[te] for k, v in feats.items()}, params)
+            if seed == 0:
+                fold_params.append((te, params))
+        accs.append(float(np.mean(pred == y)))
+        if seed == 0:
+            end_to_end = pred
+    # end to end: grade every held-out record with its fold's rule (seed 0)
+    tasks = [(names[i], data_dir, params) for te, params in fold_params for i in te]
+    graded = dict((r, (a, c)) for r, a, c in _map(_grade_cinc, tasks, jobs))
+    e2e = np.array([graded[n][0] for n in names])
+    truth = y
+    misses = [
+        {"record": n, "truth": "acceptable" if t else "unacceptable", "codes": list(graded[n][1])}
+        for n, t, p in zip(names, truth, e2e, strict=True)
+        if t != p
+    ]
+    return {
+        "n": int(y.size),
+        "n_acceptable": int(y.sum()),
+        "cv_accuracy_mean": float(np.mean(accs)),
+        "cv_accuracy_per_shuffle": accs,
+        "end_to_end_accuracy": float(np.mean(e2e == truth)),
+        "end_to_end_matches_rule": bool(np.array_equal(e2e, end_to_end)),
+        "se_unacceptable": float(np.mean(~e2e[~truth])),
+        "sp_acceptable": float(np.mean(e2e[truth])),
+        "fold_params": [p for _, p in fold_params],
+        "misses": misses,
+    }
+
+
+# ------------------------------------------------------------------ faults, CV
+_WORKER_POOL: list[PoolRecord] = []
+
+
+def _init_worker(pool: list[PoolRecord]) -> None:
+    _WORKER_POOL[:] = pool
+
+
+def _grade_faults(args: tuple[int, str, str, str | None, tuple[str, ...]]) -> list[dict]:
+    index, limb_path, prec_path, data_dir, fault_names = args
+    p = _WORKER_POOL[index]
+    out = []
+    for name in fault_names:
+        seed = zlib.crc32(f"{p.key}/{name}".encode())
+        faulted = apply_fault(name, p.signals, p.fs, seed=seed, data_dir=data_dir)
+        rec = Recording.from_physical(
+            faulted.signals,
+            faulted.fs,
+            faulted.lead_names,
+            name=f"{p.record}_{name}",
+            metadata=dict(faulted.metadata),
+        )
+        g = grade_recording(rec, limb_model=limb_path, precordial_model=prec_path)
+        out.append(
+            {
+                "key": p.key,
+                "dataset": p.dataset,
+                "fault": name,
+                "codes": list(g.codes),
+                "leads": {f.code: list(f.leads) for f in g.findings},
+                "acceptable": g.acceptable,
+                "labelled": p.labelled,
+                "labels": p.labels,
+            }
+        )
+    return out
+
+
+def _map(func, tasks, jobs, initializer=None, initargs=()):
+    if jobs <= 1:
+        if initializer is not None:
+            initializer(*initargs)
+        for t in tasks:
+            yield func(t)
+        return
+    with ProcessPoolExecutor(jobs, initializer=initializer, initargs=initargs) as ex:
+        yield from ex.map(func, tasks, chunksize=1)
+
+
+def evaluate_faults(
+    pool: list[PoolRecord], data_dir: str | None, jobs: int, folds: int, faults: Sequence[str]
+) -> tuple[list[dict], list[dict]]:
+    """Grade every record, clean and faulted, with models fitted without its fold."""
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.array([p.group for p in pool])
+    rows: list[dict] = []
+    fold_info = []
+    splitter = GroupKFold(n_splits=folds)
+    for k, (tr, te) in enumerate(splitter.split(np.zeros(len(pool)), groups=groups)):
+        t0 = time.perf_counter()
+        mbs, g = _training_beats([pool[i] for i in tr])
+        with tempfile.TemporaryDirectory() as tmp:
+            limb_path, prec_path = fit_placement_models(mbs, g, tmp)
+            with np.load(limb_path) as lm, np.load(prec_path) as pm:
+                fold_info.append(
+                    {
+                        "fold": k,
+                        "n_train": len(mbs),
+                        "n_test": len(te),
+                        "limb_threshold": float(lm["decision_threshold"]),
+                        "precordial_threshold": float(pm["decision_threshold"]),
+                    }
+                )
+            tasks = [(int(i), str(limb_path), str(prec_path), data_dir, tuple(faults)) for i in te]
+            for batch in _map(_grade_faults, tasks, jobs, _init_worker, (pool,)):
+                rows.extend(batch)
+        print(
+            f"fold {k + 1}/{folds}: {len(te)} records graded in {time.perf_counter() - t0:.0f} s",
+            file=sys.stderr,
+        )
+    return rows, fold_info
+
+
+# ------------------------------------------------------------------ tables
+def fault_table(rows: list[dict]) -> list[dict]:
+    """Per fault: records, detected (an expected code raised), other findings."""
+    by_fault: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_fault[r["fault"]].append(r)
+    table = []
+    for name, fault in FAULTS.items():
+        rs = by_fault.get(name, [])
+        if not rs:
+            continue
+        if name == "clean":
+            rs = [r for r in rs if not r["labelled"]]
+        hit = [bool(fault.expected & set(r["codes"])) for r in rs]
+        bad = [bool(fault.forbidden & set(r["codes"])) for r in rs]
+        exact = None
+        if fault.group == "precordial":
+            pair = name.removeprefix("swap_").split("_")
+            exact = sum(sorted(r["leads"].get("PRECORDIAL_SWAP", [])) == sorted(pair) for r in rs)
+        other = Counter(
+            c
+            for r in rs
+            for c in r["codes"]
+            if c not in fault.expected and c not in SETTINGS_CODES
+        )
+        per_ds = {
+            ds: f"{sum(h for h, r in zip(hit, rs, strict=True) if r['dataset'] == ds)}/"
+            f"{sum(r['dataset'] == ds for r in rs)}"
+            for ds in ("ludb", "ptbxl")
+        }
+        missed = [r["key"] for h, r in zip(hit, rs, strict=True) if not h and fault.expected]
+        table.append(
+            {
+                "fault": name,
+                "group": fault.group,
+                "expected": sorted(fault.expected),
+                "n": len(rs),
+                "detected": int(sum(hit)),
+                "rate": float(np.mean(hit)) if fault.expected else None,
+                "forbidden_raised": int(sum(bad)),
+                "exact_pair": exact,
+                "per_dataset": per_ds,
+                "other_codes": dict(other.most_common(6)),
+                "missed": missed,
+            }
+        )
+    return table
+
+
+def clean_summary(rows: list[dict]) -> dict[str, Any]:
+    """False findings on the clean, unlabelled records."""
+    clean = [r for r in rows if r["fault"] == "clean" and not r["labelled"]]
+    false_rec = [r for r in clean if set(r["codes"]) - SETTINGS_CODES]
+    per_code = Counter(c for r in clean for c in set(r["codes"]) - SETTINGS_CODES)
+    limb = {c for c in per_code if c.startswith("LIMB_REVERSAL")}
+    return {
+        "n": len(clean),
+        "records_with_false_finding": len(false_rec),
+        "false_finding_rate": len(false_rec) / max(1, len(clean)),
+        "per_code": dict(per_code.most_common()),
+        "limb_specificity": 1
+        - sum(1 for r in clean if limb & set(r["codes"])) / max(1, len(clean)),
+        "precordial_specificity": 1
+        - sum(1 for r in clean if {"PRECORDIAL_SWAP"} & set(r["codes"])) / max(1, len(clean)),
+        "false_records": [{"key": r["key"], "codes": r["codes"]} for r in false_rec],
+        "not_acceptable": [r["key"] for r in clean if not r["acceptable"]],
+    }
+
+
+def label_table(rows: list[dict]) -> list[dict]:
+    """PTB-XL quality labels against the findings raised on the recordings as they are."""
+    expect = {
+        "baseline_drift": {"BASELINE_WANDER"},
+        "static_noise": {"MUSCLE_NOISE", "POWERLINE_NOISE", "MOTION_ARTIFACT"},
+        "burst_noise": {"MOTION_ARTIFACT", "MUSCLE_NOISE"},
+        "electrodes_problems": None,
+    }
+    clean = [r for r in rows if r["fault"] == "clean" and r["dataset"] == "ptbxl"]
+    out = []
+    for label, codes in expect.items():
+        rs = [r for r in clean if r["labels"].get(label)]
+        unl = [r for r in clean if not r["labelled"]]
+
+        def fired(r: dict, codes: set | None = codes) -> bool:
+            found = set(r["codes"]) - SETTINGS_CODES
+            return bool(found) if codes is None else bool(codes & found)
+
+        out.append(
+            {
+                "label": label,
+                "codes": "any finding" if codes is None else " / ".join(sorted(codes)),
+                "n": len(rs),
+                "raised": sum(fired(r) for r in rs),
+                "raised_on_unlabelled": sum(fired(r) for r in unl),
+                "n_unlabelled": len(unl),
+            }
+        )
+    return out
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f} %"
+
+
+def format_markdown(result: dict[str, Any]) -> str:
+    """The validation tables in Markdown."""
+    lines = [
+        "## Grading validation",
+        "",
+        f"Command: `{result['command']}` ({result['elapsed_s']:.0f} s on this machine).",
+        "",
+        f"Records: {result['pool']['ludb']} LUDB + {result['pool']['ptbxl']} PTB-XL "
+        f"(5-fold CV grouped by patient; placement models and thresholds fitted on the "
+        f"training folds only), CinC 2011 set-a {result['cinc']['n']} records.",
+        "",
+        "### Faults injected into held-out records (graded end to end)",
+        "",
+        "| fault | group | expected code | n | detected | rate | LUDB | PTB-XL | exact pair"
+        " | other codes raised |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for t in result["faults"]:
+        if t["fault"] == "clean":
+            continue
+        other = ", ".join(f"{c} {n}" for c, n in t["other_codes"].items())
+        expected = (
+            " / ".join(t["expected"]) or f"none of {' / '.join(['NO_CALIBRATION', 'WRONG_GAIN'])}"
+        )
+        rate = _pct(t["rate"]) if t["rate"] is not None else (f"{t['forbidden_raised']} raised")
+        exact = "" if t["exact_pair"] is None else str(t["exact_pair"])
+        lines.append(
+            f"| {t['fault']} | {t['group']} | {expected} | {t['n']} | {t['detected']} | {rate} | "
+            f"{t['per_dataset']['ludb']} | {t['per_dataset']['ptbxl']} | {exact} | {other} |"
+        )
+    g = result["goals"]
+    c = result["clean"]
+    lines += [
+        "",
+        "### Goals",
+        "",
+        "| goal | target | measured |",
+        "|---|---|---|",
+        f"| CinC 2011 acceptability accuracy (10-fold CV, mean of 5 shuffles) | >= 93 % | "
+        f"{_pct(result['cinc']['cv_accuracy_mean'])} (per shuffle: "
+        f"{', '.join(_pct(a) for a in result['cinc']['cv_accuracy_per_shuffle'])}) |",
+        f"| LA/RA reversal Se (at limb Sp below) | >= 95 % | {_pct(g['la_ra_se'])} |",
+        f"| limb-reversal specificity on clean records | >= 99 % | {_pct(c['limb_specificity'])} |",
+        f"| LA/LL reversal Se | >= 80 % | {_pct(g['la_ll_se'])} |",
+        f"| precordial swap Se (15 swaps pooled) | >= 85 % | {_pct(g['precordial_se'])} "
+        f"(adjacent {_pct(g['precordial_adjacent_se'])}, non-adjacent "
+        f"{_pct(g['precordial_nonadjacent_se'])}) |",
+        f"| clean-record false finding rate | <= 2 % | {_pct(c['false_finding_rate'])} "
+        f"({c['records_with_false_finding']}/{c['n']}) |",
+        "",
+        f"False findings on clean records by code: {c['per_code'] or 'none'} "
+        "(NO_CALIBRATION is not counted: database records carry no calibration pulse).",
+        "",
+        "### CinC 2011 set-a acceptability",
+        "",
+        f"- 10-fold CV accuracy {_pct(result['cinc']['cv_accuracy_mean'])}; end-to-end "
+        f"`grade_recording` with each fold's rule: accuracy "
+        f"{_pct(result['cinc']['end_to_end_accuracy'])}, unacceptable detected "
+        f"{_pct(result['cinc']['se_unacceptable'])}, acceptable kept "
+        f"{_pct(result['cinc']['sp_acceptable'])}.",
+        "- Misclassified (end to end): "
+        + ", ".join(f"{m['record']} ({m['truth']})" for m in result["cinc"]["misses"]),
+        "",
+        "### PTB-XL quality labels (recordings as they are)",
+        "",
+        "| label | findings counted | labelled records | raised | raised on unlabelled |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for t in result["labels"]:
+        lines.append(
+            f"| {t['label']} | {t['codes']} | {t['n']} | {t['raised']} | "
+            f"{t['raised_on_unlabelled']}/{t['n_unlabelled']} |"
+        )
+    lines += ["", "### Misses (records where the expected code was not raised)", ""]
+    for t in result["faults"]:
+        if t["missed"]:
+            lines.append(f"- {t['fault']} ({len(t['missed'])}): {' '.join(t['missed'])}")
+    lines.append("")
+    lines.append(
+        "False findings on clean records: "
+        + ", ".join(f"{r['key']} {'/'.join(r['codes'])}" for r in c["false_records"])
+    )
+    return "\n".join(lines) + "\n"
+
+
+def goals(table: list[dict]) -> dict[str, float]:
+    """The headline sensitivities."""
+    by = {t["fault"]: t for t in table}
+    prec = [t for t in table if t["group"] == "precordial"]
+
+    def pooled(ts: list[dict]) -> float:
+        return sum(t["detected"] for t in ts) / max(1, sum(t["n"] for t in ts))
+
+    def adjacent(t: dict) -> bool:
+        a, b = (int(v[1]) for v in t["fault"].removeprefix("swap_").split("_"))
+        return b - a == 1
+
+    return {
+        "la_ra_se": by["swap_LA_RA"]["rate"],
+        "la_ll_se": by["swap_LA_LL"]["rate"],
+        "ra_ll_se": by["swap_RA_LL"]["rate"],
+        "precordial_se": pooled(prec),
+        "precordial_adjacent_se": pooled([t for t in prec if adjacent(t)]),
+        "precordial_nonadjacent_se": pooled([t for t in prec if not adjacent(t)]),
+    }
+
+
+# ------------------------------------------------------------------ commands
+def run_fit(data_dir: str | None, out_dir: Path) -> None:
+    """Fit the shipped models on all records."""
+    pool = load_pool(data_dir)
+    mbs, groups = _training_beats(pool)
+    limb, prec = fit_placement_models(mbs, groups, out_dir)
+    print(f"wrote {limb} and {prec} ({len(mbs)} records)", file=sys.stderr)
+    names, feats, y = cinc_features(data_dir)
+    params = fit_acceptability(feats, y)
+    acc = float(np.mean(predict_acceptability(feats, params) == y))
+    doc = dict(params)
+    doc["min_unreadable"] = int(doc["min_unreadable"])
+    doc["fitted_on"] = f"CinC 2011 set-a, {y.size} records (training accuracy {acc:.3f})"
+    path = out_dir / "acceptability.json"
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path}: {doc}", file=sys.stderr)
+
+
+def run_evaluate(
+    data_dir: str | None, jobs: int, folds: int, out: Path | None, limit: int | None
+) -> dict[str, Any]:
+    """Every validation table; written to ``out`` as Markdown and JSON when given."""
+    t0 = time.perf_counter()
+    pool = load_pool(data_dir, limit)
+    rows, fold_info = evaluate_faults(pool, data_dir, jobs, folds, list(FAULTS))
+    table = fault_table(rows)
+    cinc = evaluate_cinc(data_dir, jobs)
+    result = {
+        "command": COMMAND,
+        "pool": dict(Counter(p.dataset for p in pool)),
+        "folds": fold_info,
+        "faults": table,
+        "clean": clean_summary(rows),
+        "labels": label_table(rows),
+        "cinc": cinc,
+        "goals": goals(table),
+        "elapsed_s": time.perf_counter() - t0,
+    }
+    text = format_markdown(result)
+    print(text)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "grading_validation.md").write_text(text, encoding="utf-8")
+        (out / "grading_validation.json").write_text(
+            json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8"
+        )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--fit", action="store_true", help="fit and write the shipped models")
+    p.add_argument("--evaluate", action="store_true", help="run the cross-validated validation")
+    p.add_argument("--models-dir", type=Path, default=MODELS_DIR)
+    p.add_argument("--out", type=Path, default=None, help="write Markdown and JSON here")
+    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--limit", type=int, default=None, help="records per database (quick runs)")
+    args = p.parse_args(argv)
+    if not (args.fit or args.evaluate):
+        p.error("give --fit and/or --evaluate")
+    if args.fit:
+        run_fit(args.data_dir, args.models_dir)
+    if args.evaluate:
+        run_evaluate(args.data_dir, args.jobs, args.folds, args.out, args.limit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
