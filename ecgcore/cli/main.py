@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "sim",
     "monitor",
     "record",
+    "grade",
     "datasets",
     "bench",
     "serve",
