@@ -1,0 +1,1 @@
+"""Beat classes, rhythm episodes and alarms."""
