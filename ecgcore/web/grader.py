@@ -85,11 +85,8 @@ def _write_report(
     if write is None:
         return None, None
     report_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    written = write(result, rec, report_dir)
-    paths = [Path(p) for p in (written.values() if isinstance(written, dict) else written)]
-    pdf = next((p for p in paths if p.suffix.lower() == ".pdf"), None)
-    html = next((p for p in paths if p.suffix.lower() == ".html"), None)
-    return pdf, html
+    files = write(result, rec, report_dir)  # ReportFiles: pdf, html, svg
+    return Path(files.pdf), Path(files.html)
 
 
 def grade(

@@ -36,9 +36,15 @@ def test_grader_grades_an_uploaded_record(client_as, exam):
     book = g.get("/api/grading/gradebook").json()
     assert book["attempts"][0]["record"] == "exam01"
     assert any(code == v3[0]["code"] for code in book["attempts"][0]["findings"])
-    if res["report_pdf"] is not None:
-        pdf = g.get(res["report_pdf"])
-        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    pdf = g.get(res["report_pdf"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    html = g.get(res["report_html"])
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "sandbox" in html.headers["content-security-policy"]
+    svg = res["report_html"].rsplit("/", 1)[0] + "/exam01.svg"
+    assert g.get(svg).headers["content-type"].startswith("image/svg+xml")
+    assert g.get(res["report_pdf"].replace(".pdf", ".py")).status_code == 404
+    assert entry["files"][-1]["path"].endswith("exam01.pdf")  # the report is hashed too
 
 
 def test_technicians_cannot_grade_and_names_are_checked(client_as, exam):

@@ -36,6 +36,9 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/grading", tags=["grading"])
 
+#: Report files served, by suffix.
+_REPORT_MEDIA = {".pdf": "application/pdf", ".html": "text/html", ".svg": "image/svg+xml"}
+
 #: Most files accepted in one upload (a WFDB record has a header, signals, annotations).
 MAX_UPLOAD_FILES = 8
 
@@ -149,6 +152,9 @@ def grade(
         "report_pdf": f"/api/grading/report/{report_id}/{outcome.pdf.name}"
         if outcome.pdf is not None
         else None,
+        "report_html": f"/api/grading/report/{report_id}/{outcome.html.name}"
+        if outcome.html is not None
+        else None,
         "report_error": outcome.report_error,
         "log_entry": log_entry,
         "log_error": log_error,
@@ -163,7 +169,7 @@ def report(
     """A grading report file (PDF or HTML) by its id; names are checked, never joined blindly."""
     check_record_name(report_id, what="report id")
     check_record_name(filename, what="report file")
-    if Path(filename).suffix.lower() not in (".pdf", ".html", ".png"):
+    if Path(filename).suffix.lower() not in _REPORT_MEDIA:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such report file")
     root = st_root = station(request).settings.folder("reports")
     path = root / report_id / filename
@@ -173,8 +179,18 @@ def report(
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such report") from None
     if not resolved.is_relative_to(st_root.resolve()) or not resolved.is_file():
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such report")
-    media = {".pdf": "application/pdf", ".html": "text/html", ".png": "image/png"}
-    return FileResponse(resolved, media_type=media[resolved.suffix.lower()], filename=filename)
+    return FileResponse(
+        resolved,
+        media_type=_REPORT_MEDIA[resolved.suffix.lower()],
+        filename=filename,
+        content_disposition_type="inline",
+        # A report is a document: nothing in it may run or load anything but its tracing.
+        headers={
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src "
+            "'unsafe-inline'; sandbox",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 class RegradeBody(BaseModel):

@@ -38,9 +38,14 @@
     const acc = document.getElementById("acceptable-badge");
     acc.textContent = result.acceptable ? "diagnostically acceptable" : "not acceptable";
     acc.className = `badge ${result.acceptable ? "good" : "bad"}`;
-    const link = document.getElementById("report-link");
-    link.hidden = !result.report_pdf;
-    if (result.report_pdf) link.href = result.report_pdf;
+    for (const [id, href] of [["report-link", result.report_pdf], ["report-html-link", result.report_html]]) {
+      const link = document.getElementById(id);
+      link.hidden = !href;
+      if (href) link.href = href;
+    }
+    const reasons = document.getElementById("fail-reasons");
+    reasons.hidden = !(result.fail_reasons && result.fail_reasons.length);
+    reasons.textContent = reasons.hidden ? "" : `Not passed: ${result.fail_reasons.join("; ")}`;
     document.getElementById("log-entry-note").textContent = result.log_entry
       ? `logged as entry #${result.log_entry}` : (result.log_error ? `not logged: ${result.log_error}` : "");
     document.querySelector("#items-table tbody").replaceChildren(...result.items.map((it) =>
