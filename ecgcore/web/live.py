@@ -18,7 +18,7 @@ import dataclasses
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ecgcore._validate import logger
@@ -97,7 +97,14 @@ class Subscriber:
 class DeviceSession:
     """A connected device, its live pipeline, its subscribers and its recording."""
 
-    def __init__(self, url: str, settings: WebSettings, *, opened_by: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        settings: WebSettings,
+        *,
+        opened_by: str,
+        stages: Sequence[Any] | None = None,
+    ) -> None:
         self.id = secrets.token_urlsafe(9)
         self.url = url
         self.opened_by = opened_by
@@ -105,7 +112,7 @@ class DeviceSession:
         self.device: Device = open_device(url)
         self.info = self.device.info
         try:
-            self.pipeline = LivePipeline(self.info)
+            self.pipeline = LivePipeline(self.info, stages=stages)
         except BaseException:
             self.device.close()
             raise
@@ -311,14 +318,19 @@ class SessionManager:
         self._sessions: dict[str, DeviceSession] = {}
         self._lock = threading.Lock()
 
-    def connect(self, url: str, *, opened_by: str) -> DeviceSession:
-        """Open the device at ``url`` and start streaming it."""
+    def connect(
+        self, url: str, *, opened_by: str, stages: Sequence[Any] | None = None
+    ) -> DeviceSession:
+        """Open the device at ``url`` and start streaming it.
+
+        ``stages`` replaces the pipeline's extra stages (default: the rhythm stage).
+        """
         with self._lock:
             if len(self._sessions) >= MAX_SESSIONS:
                 raise DeviceError(f"at most {MAX_SESSIONS} devices can be connected at once")
             if any(s.url == url and not s.ended for s in self._sessions.values()):
                 raise DeviceError(f"{url} is already connected")
-        session = DeviceSession(url, self.settings, opened_by=opened_by)
+        session = DeviceSession(url, self.settings, opened_by=opened_by, stages=stages)
         with self._lock:
             self._sessions[session.id] = session
         logger.info("web: %s connected %s (session %s)", opened_by, url, session.id)

@@ -12,6 +12,11 @@ translates its events into the JSON part of each frame:
   (``ok`` only for ``good``; the label names the issues, e.g. mains interference);
 * ``rhythm`` and ``alarms`` - from the rhythm stage's events;
 * ``events`` - notable events as text (gaps, lead changes, alarms).
+
+Rhythm-stage events are read by their fields: an event with ``rhythm`` (str)
+sets the rhythm label; one with ``alarm`` (str, e.g. ``"VF"``), ``active``
+(bool) and ``message`` (str) raises or clears that alarm; both carry
+``sample``.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +55,38 @@ def write_wfdb(
         write_dir=str(directory),
     )
     return directory / f"{name}.hea"
+
+
+@dataclasses.dataclass(frozen=True)
+class AlarmNotice:
+    """An alarm event in the fields the station reads from the rhythm stage."""
+
+    sample: int
+    alarm: str
+    active: bool
+    message: str
+    rhythm: str | None = None
+
+
+class ScriptedAlarmStage:
+    """A pipeline stage that raises one alarm between two sample indices.
+
+    It stands in for the rhythm stage to test the station's alarm display
+    (banner, title, every page), independently of rhythm detection.
+    """
+
+    def __init__(self, alarm: str, on_sample: int, off_sample: int) -> None:
+        self.alarm, self.on, self.off = alarm, on_sample, off_sample
+        self.state = False
+
+    def process(self, data):
+        stop = data.first_sample + data.mv.shape[0]
+        want = self.on <= stop < self.off
+        if want == self.state:
+            return []
+        self.state = want
+        label = self.alarm if want else "sinus rhythm"
+        return [AlarmNotice(stop, self.alarm, want, f"{self.alarm} (scripted)", label)]
+
+    def finish(self):
+        return []

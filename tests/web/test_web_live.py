@@ -193,3 +193,26 @@ def test_a_client_that_falls_behind_is_closed_not_fed_with_holes():
         return items
 
     assert asyncio.run(scenario()) == [None]
+
+
+def test_alarms_reach_the_frames_and_the_station_wide_list(local_client):
+    import time
+
+    from _web_util import ScriptedAlarmStage
+
+    sessions = local_client.app.state.station.sessions
+    stage = ScriptedAlarmStage("ASYS", on_sample=100, off_sample=10**9)
+    s = sessions.connect("sim://ecg?leads=3&fs=250&speed=4", opened_by="t", stages=[stage])
+    deadline = time.monotonic() + 10
+    while not local_client.get("/api/alarms").json()["alarms"]:
+        assert time.monotonic() < deadline, "no alarm listed"
+        time.sleep(0.05)
+    (alarm,) = local_client.get("/api/alarms").json()["alarms"]
+    assert alarm["kind"] == "ASYS" and alarm["key"] == f"{s.id}:ASYS"
+    assert alarm["device"] == "ecgcore simulated patient"
+    with local_client.websocket_connect(f"ws://127.0.0.1/ws/live/{s.id}") as ws:
+        _, frames = _frames(ws, 2)
+    assert [a["kind"] for a in frames[-1].meta["alarms"]] == ["ASYS"]
+    assert frames[-1].meta["rhythm"] == "ASYS"
+    sessions.disconnect(s.id)
+    assert local_client.get("/api/alarms").json()["alarms"] == []
