@@ -42,6 +42,9 @@
       await api(`/api/sessions/${s.id}`, { method: "DELETE" }); refresh();
     });
     const form = art.querySelector(".record-form");
+    // Who is recorded, as `ecg record` decides it: simulator for sim://, database for file://.
+    const scheme = s.url.split(":")[0].toLowerCase();
+    form.querySelector("[name=subject]").value = { sim: "simulator", file: "database" }[scheme] || "live";
     const recStatus = art.querySelector(".rec-status");
     const fail = (err) => { recStatus.textContent = err.message; recStatus.className = "rec-status error"; };
     form.addEventListener("submit", async (e) => {
