@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -97,6 +98,9 @@ def create_app(settings: WebSettings | None = None, *, log: ECGLog | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Fewer worker threads for the (blocking) API handlers than anyio's default 40:
+        # they all contend for the GIL with the loop that sends the live frames.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         yield
         station.sessions.close_all()
         if own_log:

@@ -63,6 +63,8 @@ class WebSettings:
         ``localhost``, ``127.0.0.1`` and ``[::1]``.
     secure_cookies : bool
         Mark cookies ``Secure`` (behind an HTTPS proxy).
+    api_threads : int
+        Worker threads for the blocking API handlers (log, grading, files).
     """
 
     host: str = "127.0.0.1"
@@ -76,6 +78,7 @@ class WebSettings:
     frame_s: float = 0.08
     allowed_hosts: tuple[str, ...] = ()
     secure_cookies: bool = False
+    api_threads: int = 4
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
