@@ -221,9 +221,6 @@ class DeviceSession:
         status = self.device.status()
         meta = {
             **update.meta,
-            "events": [
-                {"kind": e.kind, "sample": e.sample, "message": e.message} for e in block.events
-            ],
             "status": {k: getattr(status, k) for k in _STATUS_FIELDS},
             "recording": self.recording_state(),
         }

@@ -216,3 +216,13 @@ def test_alarms_reach_the_frames_and_the_station_wide_list(local_client):
     assert frames[-1].meta["rhythm"] == "ASYS"
     sessions.disconnect(s.id)
     assert local_client.get("/api/alarms").json()["alarms"] == []
+
+
+def test_lead_changes_and_device_events_are_listed_in_the_frames(local_client):
+    sessions = local_client.app.state.station.sessions
+    s = sessions.connect("sim://ecg?leads=12&fs=500&lead_off=LA:0.5-1&speed=2", opened_by="t")
+    with local_client.websocket_connect(f"ws://127.0.0.1/ws/live/{s.id}") as ws:
+        _, frames = _frames(ws, 20)
+    texts = [e["message"] for f in frames for e in f.meta["events"] if e["kind"] == "lead"]
+    assert any(t.endswith(" off") for t in texts) and any(t.endswith("back on") for t in texts)
+    sessions.disconnect(s.id)
