@@ -189,8 +189,7 @@ def _dominant(templates: np.ndarray, scores: np.ndarray, n_members: np.ndarray) 
     for j in range(n_k):
         if n_members[j] > 0 and scores[j] >= 0.2 * top:
             widths[j] = _qrs_width(templates[j])
-            if widths[j] < narrow:
-                narrow = widths[j]
+            narrow = min(narrow, widths[j])
     dom = -1
     best = -1.0
     for j in range(n_k):
@@ -204,7 +203,7 @@ def _dominant(templates: np.ndarray, scores: np.ndarray, n_members: np.ndarray) 
 
 
 @jit
-def template_features(
+def template_features(  # noqa: PLR0917 - numba kernel over arrays
     windows: np.ndarray,
     weights: np.ndarray,
     templates: np.ndarray,
@@ -323,7 +322,7 @@ def template_features(
 
 
 @jit
-def gbt_decision(
+def gbt_decision(  # noqa: PLR0917 - numba kernel over arrays
     x: np.ndarray,
     feature: np.ndarray,
     threshold: np.ndarray,
@@ -352,10 +351,7 @@ def gbt_decision(
             node = roots[t]
             while not is_leaf[node]:
                 v = x[i, feature[node]]
-                if np.isnan(v):
-                    go_left = missing_left[node]
-                else:
-                    go_left = v <= threshold[node]
+                go_left = missing_left[node] if np.isnan(v) else v <= threshold[node]
                 node = left[node] if go_left else right[node]
             out[i, tree_class[t]] += value[node]
     return out

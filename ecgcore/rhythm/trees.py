@@ -28,8 +28,10 @@ __all__ = [
     "TreeModel",
     "export_sklearn_hgb",
     "file_sha256",
-    "load_tree_model",
+    "load_checked_npz",
+    "load_tree_models",
     "manifest_entry",
+    "write_npz",
 ]
 
 #: Folder of the shipped model files and their manifest.
@@ -116,15 +118,11 @@ class TreeModel:
         return e / e.sum(axis=1, keepdims=True)
 
 
-def load_tree_model(path: str | Path, *, sha256: str) -> TreeModel:
-    """Load a tree model file after checking its SHA-256.
+def load_checked_npz(path: str | Path, *, sha256: str) -> tuple[dict[str, np.ndarray], str]:
+    """Arrays of a model ``.npz`` file after checking its SHA-256 (no pickle allowed).
 
-    Parameters
-    ----------
-    path : path
-        The ``.npz`` model file.
-    sha256 : str
-        Expected checksum (hex); a mismatch raises :class:`~ecgcore.errors.DataError`.
+    Returns the arrays and the checksum found. The file must hold a
+    ``meta_json`` array (the model description).
     """
     path = Path(path)
     try:
@@ -141,30 +139,62 @@ def load_tree_model(path: str | Path, *, sha256: str) -> TreeModel:
             data = {k: npz[k] for k in npz.files}
     except (OSError, ValueError) as exc:
         raise FormatError(path, "npz", "a NumPy .npz archive without pickled objects") from exc
-    for key in (*_ARRAYS, "classes", "feature_names", "meta_json"):
-        if key not in data:
-            raise FormatError(path, key, "an array of this name")
-    arrays = {k: np.ascontiguousarray(data[k]) for k in _ARRAYS}
-    meta = json.loads(str(data["meta_json"]))
-    return TreeModel(
-        classes=tuple(str(c) for c in data["classes"]),
-        feature_names=tuple(str(c) for c in data["feature_names"]),
-        version=str(meta.get("version", "")),
-        sha256=found,
-        arrays=arrays,
-        meta=meta,
-    )
+    if "meta_json" not in data:
+        raise FormatError(path, "meta_json", "the model description")
+    return data, found
 
 
-def export_sklearn_hgb(
-    clf: Any, feature_names: Sequence[str], path: str | Path, meta: Mapping[str, Any]
-) -> str:
-    """Write a fitted ``HistGradientBoostingClassifier`` as a tree-model NPZ.
+def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> str:
+    """Write model arrays and their JSON description; return the file's SHA-256.
 
-    Only numeric splits are supported (no categorical features). The file is
-    written deterministically (fixed array order, no timestamps in the
-    content), so the same fit gives the same SHA-256, which is returned.
+    The bytes are deterministic (fixed zip dates), so the same arrays give the
+    same checksum.
     """
+    out = dict(arrays)
+    out["meta_json"] = np.asarray(json.dumps(dict(meta), sort_keys=True))
+    path = Path(path)
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, **out)
+    return file_sha256(path)
+
+
+def load_tree_models(path: str | Path, *, sha256: str) -> dict[str, TreeModel]:
+    """Load the named tree ensembles of a model file after checking its SHA-256.
+
+    Parameters
+    ----------
+    path : path
+        The ``.npz`` model file (arrays named ``"<model>/<array>"``).
+    sha256 : str
+        Expected checksum (hex); a mismatch raises :class:`~ecgcore.errors.DataError`.
+
+    Returns
+    -------
+    dict of str to TreeModel
+    """
+    path = Path(path)
+    data, found = load_checked_npz(path, sha256=sha256)
+    meta = json.loads(str(data["meta_json"]))
+    names = sorted({k.split("/", 1)[0] for k in data if "/" in k})
+    if not names:
+        raise FormatError(path, "arrays", "at least one '<model>/<array>' ensemble")
+    out = {}
+    for name in names:
+        for key in (*_ARRAYS, "classes", "feature_names"):
+            if f"{name}/{key}" not in data:
+                raise FormatError(path, f"{name}/{key}", "an array of this name")
+        out[name] = TreeModel(
+            classes=tuple(str(c) for c in data[f"{name}/classes"]),
+            feature_names=tuple(str(c) for c in data[f"{name}/feature_names"]),
+            version=str(meta.get("version", "")),
+            sha256=found,
+            arrays={k: np.ascontiguousarray(data[f"{name}/{k}"]) for k in _ARRAYS},
+            meta=meta,
+        )
+    return out
+
+
+def _flatten_hgb(clf: Any) -> dict[str, np.ndarray]:
     predictors = clf._predictors  # list (iterations) of lists (one tree per class)
     baseline = np.asarray(clf._baseline_prediction, dtype=np.float64).reshape(-1)
     cols: dict[str, list[np.ndarray]] = {k: [] for k in _ARRAYS[:7]}
@@ -176,7 +206,6 @@ def export_sklearn_hgb(
             nodes = pred.nodes
             if np.any(nodes["is_categorical"]):
                 raise ValueError("categorical splits are not supported by the exporter")
-            n = nodes.shape[0]
             cols["feature"].append(nodes["feature_idx"].astype(np.int64))
             cols["threshold"].append(nodes["num_threshold"].astype(np.float64))
             cols["missing_left"].append(nodes["missing_go_to_left"].astype(np.bool_))
@@ -186,16 +215,43 @@ def export_sklearn_hgb(
             cols["value"].append(nodes["value"].astype(np.float64))
             roots.append(offset)
             tree_class.append(c)
-            offset += n
+            offset += nodes.shape[0]
     out = {k: np.concatenate(v) for k, v in cols.items()}
     out["roots"] = np.asarray(roots, dtype=np.int64)
     out["tree_class"] = np.asarray(tree_class, dtype=np.int64)
     out["baseline"] = baseline
     out["classes"] = np.asarray([str(c) for c in clf.classes_])
-    out["feature_names"] = np.asarray(list(feature_names))
-    out["meta_json"] = np.asarray(json.dumps(dict(meta), sort_keys=True))
-    path = Path(path)
-    # np.savez writes zip entries with a fixed date, so the bytes are reproducible.
-    with open(path, "wb") as fh:
-        np.savez_compressed(fh, **out)
-    return file_sha256(path)
+    return out
+
+
+def export_sklearn_hgb(
+    models: Mapping[str, tuple[Any, Sequence[str]]],
+    path: str | Path,
+    meta: Mapping[str, Any],
+) -> str:
+    """Write fitted ``HistGradientBoostingClassifier`` objects as one tree-model NPZ.
+
+    Parameters
+    ----------
+    models : mapping
+        Name -> (fitted classifier, names of its input columns).
+    path : path
+        Output ``.npz`` file.
+    meta : mapping
+        JSON-ready description (version, training data, settings).
+
+    Returns
+    -------
+    str
+        SHA-256 of the written file. Only numeric splits are supported. The
+        content is deterministic (fixed array order and zip dates), so the same
+        fit gives the same checksum.
+    """
+    out: dict[str, np.ndarray] = {}
+    for name, (clf, names) in models.items():
+        if "/" in name:
+            raise ValueError(f"model name {name!r} must not contain '/'")
+        for key, arr in _flatten_hgb(clf).items():
+            out[f"{name}/{key}"] = arr
+        out[f"{name}/feature_names"] = np.asarray(list(names))
+    return write_npz(path, out, meta)
