@@ -226,3 +226,28 @@ def test_lead_changes_and_device_events_are_listed_in_the_frames(local_client):
     texts = [e["message"] for f in frames for e in f.meta["events"] if e["kind"] == "lead"]
     assert any(t.endswith(" off") for t in texts) and any(t.endswith("back on") for t in texts)
     sessions.disconnect(s.id)
+
+
+def test_the_end_of_a_playback_reaches_the_monitor(local_client, tmp_path):
+    import time
+
+    from _web_util import write_wfdb
+
+    hea = write_wfdb(tmp_path / "rec", "short", seconds=1.0)
+    sessions = local_client.app.state.station.sessions
+    s = sessions.connect(f"file://{hea}?speed=4", opened_by="t")
+    with local_client.websocket_connect(f"ws://127.0.0.1/ws/live/{s.id}") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        n, end = 0, None
+        while end is None:
+            msg = ws.receive()
+            if msg.get("bytes") is not None:
+                n += decode_frame(msg["bytes"]).n_samples
+            elif msg.get("text"):
+                end = msg["text"]
+    assert '"type":"end"' in end.replace(" ", "") and n == 500
+    deadline = time.monotonic() + 5
+    while not local_client.get(f"/api/sessions/{s.id}").json()["ended"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    sessions.disconnect(s.id)
