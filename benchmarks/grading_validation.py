@@ -309,9 +309,8 @@ def evaluate_faults(
             tasks = [(int(i), str(limb_path), str(prec_path), data_dir, tuple(faults)) for i in te]
             for batch in _map(_grade_faults, tasks, jobs, _init_worker, (pool,)):
                 rows.extend(batch)
-        print(
-            f"fold {k + 1}/{folds}: {len(te)} records graded in {time.perf_counter() - t0:.0f} s",
-            file=sys.stderr,
+        sys.stderr.write(
+            f"fold {k + 1}/{folds}: {len(te)} records graded in {time.perf_counter() - t0:.0f} s\n"
         )
     return rows, fold_info
 
@@ -462,7 +461,8 @@ def format_markdown(result: dict[str, Any]) -> str:
         f"{_pct(result['cinc']['cv_accuracy_mean'])} (per shuffle: "
         f"{', '.join(_pct(a) for a in result['cinc']['cv_accuracy_per_shuffle'])}) |",
         f"| LA/RA reversal Se (at limb Sp below) | >= 95 % | {_pct(g['la_ra_se'])} |",
-        f"| limb-reversal specificity on clean records | >= 99 % | {_pct(c['limb_specificity'])} |",
+        f"| limb-reversal specificity on clean records | >= 99 % | "
+        f"{_pct(c['limb_specificity'])} |",
         f"| LA/LL reversal Se | >= 80 % | {_pct(g['la_ll_se'])} |",
         f"| precordial swap Se (15 swaps pooled) | >= 85 % | {_pct(g['precordial_se'])} "
         f"(adjacent {_pct(g['precordial_adjacent_se'])}, non-adjacent "
@@ -533,8 +533,8 @@ def run_fit(data_dir: str | None, out_dir: Path) -> None:
     pool = load_pool(data_dir)
     mbs, groups = _training_beats(pool)
     limb, prec = fit_placement_models(mbs, groups, out_dir)
-    print(f"wrote {limb} and {prec} ({len(mbs)} records)", file=sys.stderr)
-    names, feats, y = cinc_features(data_dir)
+    sys.stderr.write(f"wrote {limb} and {prec} ({len(mbs)} records)\n")
+    _, feats, y = cinc_features(data_dir)
     params = fit_acceptability(feats, y)
     acc = float(np.mean(predict_acceptability(feats, params) == y))
     doc = dict(params)
@@ -542,7 +542,7 @@ def run_fit(data_dir: str | None, out_dir: Path) -> None:
     doc["fitted_on"] = f"CinC 2011 set-a, {y.size} records (training accuracy {acc:.3f})"
     path = out_dir / "acceptability.json"
     path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {path}: {doc}", file=sys.stderr)
+    sys.stderr.write(f"wrote {path}: {doc}\n")
 
 
 def run_evaluate(
@@ -566,7 +566,7 @@ def run_evaluate(
         "elapsed_s": time.perf_counter() - t0,
     }
     text = format_markdown(result)
-    print(text)
+    sys.stdout.write(text)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "grading_validation.md").write_text(text, encoding="utf-8")

@@ -2,8 +2,9 @@
 
 >>> from ecgcore.io import read_record
 >>> from ecgcore.grading import grade_recording
->>> result = grade_recording(read_record("exam/T17"), interpretation="sinus rhythm 72 bpm")  # doctest: +SKIP
->>> result.score, result.passed, result.acceptable, result.codes                             # doctest: +SKIP
+>>> rec = read_record("exam/T17")                                     # doctest: +SKIP
+>>> result = grade_recording(rec, interpretation="sinus rhythm 72 bpm")  # doctest: +SKIP
+>>> result.score, result.passed, result.acceptable, result.codes        # doctest: +SKIP
 (72.0, False, True, ('LIMB_REVERSAL_LA_RA', 'NO_CALIBRATION'))
 
 Modules, one check each: :mod:`.settings` (leads, duration, sampling rate,

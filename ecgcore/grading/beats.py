@@ -172,7 +172,9 @@ def median_beats(
     return _measure(beats, pre, fs, int(peaks.size))
 
 
-def _first_below(sv: np.ndarray, start: int, stop: int, step: int, level: float, run: int) -> int:
+def _first_below(
+    sv: np.ndarray, start: int, stop: int, *, step: int, level: float, run: int
+) -> int:
     """Walk from ``start`` towards ``stop`` until ``run`` samples in a row are below ``level``."""
     count = 0
     i = start
@@ -195,8 +197,8 @@ def _measure(beats: np.ndarray, r_idx: int, fs: float, n_beats: int) -> MedianBe
     run = max(2, round(0.008 * fs))
     lo = max(1, r_idx - round(0.12 * fs))
     hi = min(sv.size - 2, r_idx + round(0.16 * fs))
-    qrs_on = _first_below(sv, peak, lo, -1, level, run)
-    qrs_off = _first_below(sv, peak, hi, +1, level, run)
+    qrs_on = _first_below(sv, peak, lo, step=-1, level=level, run=run)
+    qrs_off = _first_below(sv, peak, hi, step=+1, level=level, run=run)
     # isoelectric reference: the 20 ms just before QRS onset
     ref_a = max(0, qrs_on - round(0.02 * fs))
     base = np.median(beats[ref_a : qrs_on + 1], axis=0)

@@ -100,8 +100,11 @@ def _pulses_in_lead(x: np.ndarray, fs: float) -> list[tuple[int, int, float]]:
             if plateau.size < 3 or before.size == 0 or after.size == 0:
                 continue
             height = float(np.median(plateau) - np.median(np.concatenate([before, after])))
-            flat = float(np.ptp(plateau - np.linspace(plateau[0], plateau[-1], plateau.size)))
-            if height < _MIN_STEP_MV or flat > 0.35 * height:
+            ramp = np.polyval(
+                np.polyfit(np.arange(plateau.size), plateau, 1), np.arange(plateau.size)
+            )
+            spread = float(np.std(plateau - ramp))
+            if height < _MIN_STEP_MV or spread > 0.12 * height:
                 continue
             out.append((int(r), int(f), height))
             break

@@ -44,8 +44,13 @@ from ecgcore.grading.interpretation import (
     engine_rhythm_name,
     parse_interpretation,
 )
-from ecgcore.grading.leads import LIMB_LEADS, PRECORDIAL_LEADS, STANDARD_LEADS, standard_leads_mv
-from ecgcore.grading.reversal import PlacementResult, check_placement
+from ecgcore.grading.leads import STANDARD_LEADS, standard_leads_mv
+from ecgcore.grading.reversal import (
+    PlacementResult,
+    check_placement,
+    neutral_swap,
+    neutral_swap_finding,
+)
 from ecgcore.grading.rubric import Rubric, load_rubric
 from ecgcore.grading.score import ItemScore, score_findings
 from ecgcore.grading.settings import check_completeness, check_lead_gains
@@ -120,6 +125,12 @@ class GradeResult:
     duration_s: float
     leads: tuple[str, ...]
     analysis_start_s: float = 0.0
+
+    def standard_signals(self, rec: Recording) -> dict[str, np.ndarray]:
+        """The graded part of ``rec`` by standard lead name (mV), for reports."""
+        signals, present = standard_leads_mv(rec)
+        start = round(self.analysis_start_s * rec.fs)
+        return {name: signals[start:, STANDARD_LEADS.index(name)] for name in present}
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -281,19 +292,24 @@ def grade_recording(
             rail_mv=recording_rail_mv(rec),
             rule=acceptability or load_acceptability_rule(),
         )
+        neutral = neutral_swap(body)
+        if neutral is not None:
+            # the flat lead is the signature of the swap, not a contact problem
+            flat = "II" if neutral == "RA_RL" else "III"
+            art_findings = _without_lead(art_findings, flat, ("LEAD_OFF", "LOW_AMPLITUDE"))
         findings += art_findings
-        bad = {lead for f in art_findings for lead in f.leads} | set(quality.unreadable)
+        # placement is judged only when every lead's waveform can be trusted (both
+        # classifiers compare limb with chest leads)
+        bad = {lead for f in art_findings for lead in f.leads} - _mild_only(art_findings)
         bad |= {n for n in STANDARD_LEADS if n not in present}
-        bad |= {lead for f in findings if f.code == "MISSING_LEAD" for lead in f.leads}
-        bad -= _mild_only(art_findings) - set(quality.unreadable)
-        limb_ok = not bad & set(LIMB_LEADS)
-        prec_ok = not bad & set(PRECORDIAL_LEADS)
-        if limb_ok or prec_ok:
+        if neutral is not None:
+            findings.append(neutral_swap_finding(neutral))
+        if not bad:
             mb = median_beats(body, rec.fs)
             place_findings, placement = check_placement(
                 mb,
-                limb=limb_ok,
-                precordial=prec_ok,
+                limb=neutral is None,
+                precordial=True,
                 limb_model=limb_model,
                 precordial_model=precordial_model,
             )
@@ -337,6 +353,19 @@ def grade_recording(
         leads=present,
         analysis_start_s=span.start / rec.fs,
     )
+
+
+def _without_lead(findings: list[Finding], lead: str, codes: tuple[str, ...]) -> list[Finding]:
+    """``findings`` with ``lead`` removed from those of ``codes`` (dropped when none is left)."""
+    out = []
+    for f in findings:
+        if f.code in codes and lead in f.leads:
+            leads = tuple(x for x in f.leads if x != lead)
+            if leads:
+                out.append(dataclasses.replace(f, leads=leads))
+            continue
+        out.append(f)
+    return out
 
 
 def _mild_only(findings: list[Finding]) -> set[str]:

@@ -50,6 +50,8 @@ __all__ = [
     "PlacementResult",
     "check_placement",
     "limb_features",
+    "neutral_swap",
+    "neutral_swap_finding",
     "precordial_features",
     "swapped_beats",
 ]
@@ -333,6 +335,60 @@ def check_placement(
         prec_call,
         MappingProxyType(prec_p),
         MappingProxyType(recon_err),
+    )
+
+
+def _fits(measured: np.ndarray, expected: np.ndarray) -> bool:
+    """``measured`` equals ``expected`` up to noise (correlation and size within 15 %)."""
+    den = float(np.dot(expected, expected))
+    if den == 0:
+        return False
+    scale = float(np.dot(measured, expected)) / den
+    return _corr(measured, expected) > 0.97 and abs(scale - 1.0) < 0.15
+
+
+def neutral_swap(signals_mv: np.ndarray) -> str | None:
+    """An arm electrode interchanged with the neutral (RL) one, from its exact signature.
+
+    With RA on the right leg (RA/RL interchange) lead II records the potential
+    between the two legs, nearly nothing, and the other limb leads become
+    ``I = -III``, ``aVL = -III``, ``aVR = aVF = III/2``; with LA on the right leg,
+    III is nearly flat and ``I = II``, ``aVR = -II``, ``aVL = aVF = II/2``
+    (:mod:`ecgcore.grading.swaps`). Both signatures are checked on the limb
+    leads with their means removed.
+
+    Returns
+    -------
+    str or None
+        ``"RA_RL"``, ``"LA_RL"`` or None.
+    """
+    limb = np.asarray(signals_mv, dtype=np.float64)[:, :6]
+    if not np.isfinite(limb).all():
+        return None
+    x = limb - limb.mean(axis=0)
+    rms = np.sqrt(np.mean(x**2, axis=0))
+    if rms.max() == 0:
+        return None
+    i, ii, iii, avr, avl, avf = x.T
+    if rms[1] < 0.1 * rms.max() and all(
+        _fits(a, b) for a, b in ((i, -iii), (avl, -iii), (avr, iii / 2), (avf, iii / 2))
+    ):
+        return "RA_RL"
+    if rms[2] < 0.1 * rms.max() and all(
+        _fits(a, b) for a, b in ((i, ii), (avr, -ii), (avl, ii / 2), (avf, ii / 2))
+    ):
+        return "LA_RL"
+    return None
+
+
+def neutral_swap_finding(swap: str) -> Finding:
+    """The ``LIMB_REVERSAL_OTHER`` finding of a neutral-electrode interchange."""
+    return make_finding(
+        "LIMB_REVERSAL_OTHER",
+        _SWAP_LEADS[swap],
+        f"{_SWAP_TEXT[swap].capitalize()}; the other limb leads are exact copies of one "
+        f"another, which only this error produces. {_advice('LIMB_REVERSAL_OTHER')}",
+        details={"swap": swap},
     )
 
 

@@ -24,14 +24,14 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
 
-from ecgcore.recording import Recording  # noqa: E402
-from ecgcore.report.html import render_html  # noqa: E402
-from ecgcore.report.paper import MM_PER_INCH, PaperSpec, PaperTrace, draw_ecg_paper  # noqa: E402
+from ecgcore.recording import Recording
+from ecgcore.report.html import render_html
+from ecgcore.report.paper import MM_PER_INCH, PaperSpec, PaperTrace, draw_ecg_paper
 
 __all__ = ["ReportFiles", "paper_trace", "write_grade_report"]
 
@@ -57,24 +57,11 @@ class ReportFiles:
     svg: Path
 
 
-def _standard(rec: Recording) -> dict[str, np.ndarray]:
-    # lead naming is grading's: imported here so report stays importable on its own
-    from ecgcore.grading.leads import STANDARD_LEADS, standard_leads_mv  # noqa: PLC0415
-
-    signals, present = standard_leads_mv(rec)
-    return {name: signals[:, STANDARD_LEADS.index(name)] for name in present}
-
-
-def _fmt_rate(value: float | None) -> str:
-    return "-" if value is None or not math.isfinite(value) else f"{value:.0f} bpm"
-
-
 def paper_trace(result: Any, rec: Recording) -> PaperTrace:
     """The tracing page's content for a grading ``result`` of ``rec``."""
-    start = round(result.analysis_start_s * rec.fs)
     signals = {
-        name: x[start:] - np.nanmedian(x[start:]) if np.isfinite(x[start:]).any() else x[start:]
-        for name, x in _standard(rec).items()
+        name: x - np.nanmedian(x) if np.isfinite(x).any() else x
+        for name, x in result.standard_signals(rec).items()
     }
     marks: dict[str, list[str]] = {}
     spans: dict[str, list[tuple[float, float]]] = {}
@@ -135,9 +122,10 @@ def _summary_page(result: Any, spec: PaperSpec) -> Figure:
                 family="monospace", va="top", color=color)  # fmt: skip
         y -= size * 0.48
 
-    line(f"Record {result.record}: score {result.score:g}/100, "
-         f"{'passed' if result.passed else 'failed'}, "
-         f"{'acceptable' if result.acceptable else 'not acceptable'}", size=10, bold=True)  # fmt: skip
+    verdict = "passed" if result.passed else "failed"
+    usable = "acceptable" if result.acceptable else "not acceptable"
+    line(f"Record {result.record}: score {result.score:g}/100, {verdict}, {usable}", size=10,
+         bold=True)  # fmt: skip
     for reason in result.fail_reasons:
         line(f"  failed: {reason}", color="#b00000")
     y -= 2

@@ -108,7 +108,8 @@ def render_html(
         for f in result.findings:
             parts.append(
                 f'<tr><td><span class="sev-{_e(f.severity)}">{_e(f.severity)}</span></td>'
-                f"<td>{_e(f.code)}</td><td>{_e(', '.join(f.leads))}</td><td>{_e(f.message)}</td></tr>"
+                f"<td>{_e(f.code)}</td><td>{_e(', '.join(f.leads))}</td>"
+                f"<td>{_e(f.message)}</td></tr>"
             )
         parts.append("</table>")
     else:

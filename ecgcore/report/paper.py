@@ -20,11 +20,11 @@ from collections.abc import Mapping, Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 __all__ = [
     "LAYOUT_3X4",
@@ -161,7 +161,7 @@ def _calibration(ax: plt.Axes, spec: PaperSpec, row: int) -> None:
 
 
 def _segment(
-    ax: plt.Axes, spec: PaperSpec, trace: PaperTrace, lead: str, row: int, t0: float, t1: float
+    ax: plt.Axes, spec: PaperSpec, trace: PaperTrace, lead: str, *, row: int, t0: float, t1: float
 ) -> None:
     y0 = spec.row_baseline_mm(row)
     x_at = lambda t: spec.trace_left_mm + t * spec.speed_mm_s  # noqa: E731
@@ -193,7 +193,7 @@ def _segment(
                     alpha=0.12,
                     edgecolor="none",
                     zorder=2,
-                )  # fmt: skip
+                )
             )
     if lead in trace.framed:
         ax.add_patch(
@@ -205,7 +205,7 @@ def _segment(
                 edgecolor=_MARK,
                 lw=0.9,
                 zorder=5,
-            )  # fmt: skip
+            )
         )
     if codes:
         label_color = _MARK
@@ -243,9 +243,9 @@ def draw_ecg_paper(trace: PaperTrace, spec: PaperSpec | None = None) -> Figure:
     for row, leads in enumerate(LAYOUT_3X4):
         _calibration(ax, spec, row)
         for col, lead in enumerate(leads):
-            _segment(ax, spec, trace, lead, row, col * column_s, (col + 1) * column_s)
+            _segment(ax, spec, trace, lead, row=row, t0=col * column_s, t1=(col + 1) * column_s)
     _calibration(ax, spec, 3)
-    _segment(ax, spec, trace, "II", 3, 0.0, spec.seconds)
+    _segment(ax, spec, trace, "II", row=3, t0=0.0, t1=spec.seconds)
     for artist in ax.lines:
         artist.set_clip_path(clip)
     top = spec.grid_bottom_mm + spec.grid_height_mm
