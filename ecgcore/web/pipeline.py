@@ -31,6 +31,7 @@ import numpy as np
 from ecgcore.drivers import DeviceInfo, SampleBlock
 from ecgcore.stream import DeviceNotice, HeartRateEvent, LeadStatusEvent, QualityEvent, RPeakEvent
 from ecgcore.stream import LivePipeline as StreamPipeline
+from ecgcore.stream.pipeline import DETECTION_LEAD_PREFERENCE
 
 __all__ = ["LivePipeline", "LiveUpdate"]
 
@@ -50,11 +51,92 @@ class LiveUpdate:
         return int(self.data.shape[0])
 
 
-def _rhythm_stages(info: DeviceInfo) -> Sequence[Any]:
-    """The rhythm stage of the live pipeline, when the rhythm package provides one."""
+#: Readable names of the rhythm codes (MIT-BIH aux-note vocabulary).
+RHYTHM_NAMES = {
+    "N": "sinus rhythm", "SBR": "sinus bradycardia", "STACH": "sinus tachycardia",
+    "AFIB": "atrial fibrillation", "AFL": "atrial flutter",
+    "SVTA": "supraventricular tachyarrhythmia", "B": "ventricular bigeminy",
+    "T": "ventricular trigeminy", "VT": "ventricular tachycardia",
+    "IVR": "idioventricular rhythm", "VFL": "ventricular flutter",
+    "VF": "ventricular fibrillation", "PAUSE": "pause", "ASYS": "asystole",
+    "P": "paced rhythm", "NOISE": "noise",
+}  # fmt: skip
+
+#: Alarm kind -> rhythm codes during which it stays raised.
+_ALARM_RHYTHMS = {"VF": ("VF", "VFL"), "VT": ("VT",), "ASYS": ("ASYS",), "PAUSE": ("PAUSE",)}
+
+
+@dataclasses.dataclass(frozen=True)
+class RhythmNotice:
+    """A rhythm label change or an alarm raised/cleared, at device sample ``sample``."""
+
+    sample: int
+    rhythm: str | None = None
+    alarm: str | None = None
+    active: bool = True
+    message: str = ""
+
+
+class RhythmStage:
+    """Live rhythm labels and alarms: :class:`ecgcore.rhythm.RhythmAnalyzer` as a stage.
+
+    The analyzer gets the detection lead's samples and the pipeline's R-peaks
+    (one detector for display and rhythm). Its alarms (VF/VFL, VT, asystole,
+    pause) are passed on as they come; an alarm stays raised until an episode
+    that begins after its onset shows another rhythm (monitor alarms latch
+    rather than blink), then a clearing notice follows.
+    """
+
+    def __init__(self, info: DeviceInfo, lead: str) -> None:
+        rhythm = importlib.import_module("ecgcore.rhythm")
+        self.fs = float(info.fs)
+        self.col = list(info.lead_names).index(lead)
+        self.analyzer = rhythm.RhythmAnalyzer(self.fs, detect=False)
+        self.origin: int | None = None
+        self.rhythm: str | None = None
+        self.active: dict[str, int] = {}  # alarm kind -> onset (analyzer samples)
+
+    def process(self, data: Any) -> list[RhythmNotice]:
+        """Feed one pipeline block; return label changes and alarm notices."""
+        if self.origin is None:
+            self.origin = data.first_sample
+        if data.mv.shape[0] == 0:
+            return []
+        peaks = np.asarray(data.peaks, dtype=np.int64) - self.origin
+        update = self.analyzer.process(data.mv[:, self.col], peaks)
+        return self._notices(update, data.first_sample + data.mv.shape[0])
+
+    def finish(self) -> list[RhythmNotice]:
+        """End of stream: the analyzer's remaining alarms and episodes."""
+        if self.origin is None:
+            return []
+        return self._notices(self.analyzer.finish(), self.origin + self.analyzer.n_samples)
+
+    def _notices(self, update: Any, now: int) -> list[RhythmNotice]:
+        out = []
+        for alarm in update.alarms:
+            self.active.setdefault(alarm.kind, round(alarm.onset_s * self.fs))
+            out.append(RhythmNotice(now, alarm=alarm.kind, active=True, message=alarm.message))
+        episodes = [*update.episodes, *([update.current] if update.current is not None else [])]
+        for ep in episodes:
+            for kind, onset in list(self.active.items()):
+                if ep.start_idx >= onset and ep.rhythm not in _ALARM_RHYTHMS.get(kind, ()):
+                    del self.active[kind]
+                    out.append(
+                        RhythmNotice(now, alarm=kind, active=False, message=f"{kind} ended")
+                    )
+        if episodes and episodes[-1].rhythm != self.rhythm:
+            self.rhythm = episodes[-1].rhythm
+            out.append(RhythmNotice(now, rhythm=RHYTHM_NAMES.get(self.rhythm, self.rhythm)))
+        return out
+
+
+def _rhythm_stages(info: DeviceInfo, lead: str) -> Sequence[Any]:
+    """The rhythm stage, when :mod:`ecgcore.rhythm` offers live analysis."""
     rhythm = importlib.import_module("ecgcore.rhythm")
-    make = getattr(rhythm, "live_rhythm_stage", None)
-    return () if make is None else (make(info),)
+    if getattr(rhythm, "RhythmAnalyzer", None) is None or lead not in info.lead_names:
+        return ()
+    return (RhythmStage(info, lead),)
 
 
 class LivePipeline:
@@ -70,9 +152,13 @@ class LivePipeline:
 
     def __init__(self, info: DeviceInfo, *, stages: Sequence[Any] | None = None) -> None:
         self.info = info
-        self._pipe = StreamPipeline(
-            info, stages=_rhythm_stages(info) if stages is None else stages
-        )
+        if stages is None:
+            # The lead the pipeline detects R-peaks on (its default choice).
+            lead = next(
+                (n for n in DETECTION_LEAD_PREFERENCE if n in info.lead_names), info.lead_names[0]
+            )
+            stages = _rhythm_stages(info, lead)
+        self._pipe = StreamPipeline(info, stages=stages)
         self.display_filter = self._pipe.config.describe()["display_filter"]
         self.peak_lead = self._pipe.detection_lead
         self.next_sample = 0
@@ -107,7 +193,7 @@ class LivePipeline:
         meta = {
             "peaks": peaks,
             "hr_bpm": None if now.hr_bpm is None else round(float(now.hr_bpm), 1),
-            "rhythm": self._rhythm,
+            "rhythm": self._shown_rhythm(),
             "alarms": list(self._alarms.values()),
             "lead_off": [bool(v) for v in now.lead_off],
             "quality": self._quality,
@@ -118,6 +204,17 @@ class LivePipeline:
     def active_alarms(self) -> list[str]:
         """Kinds of the alarms active now."""
         return list(self._alarms)
+
+    def _shown_rhythm(self) -> str | None:
+        """The rhythm to show: the gravest active alarm's, else the latest episode label.
+
+        Episode labels become final seconds after the beats (the analyzer looks
+        ahead); alarms come sooner, so while one is raised its rhythm is shown.
+        """
+        for kind in _ALARM_RHYTHMS:
+            if kind in self._alarms:
+                return RHYTHM_NAMES[_ALARM_RHYTHMS[kind][0]]
+        return self._rhythm
 
     def _rhythm_event(self, ev: Any) -> list[dict[str, Any]]:
         """Rhythm and alarm events of the rhythm stage (by their documented fields)."""
