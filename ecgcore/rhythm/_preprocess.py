@@ -27,6 +27,7 @@ __all__ = [
     "GRID_R",
     "GRID_START_S",
     "GRID_STOP_S",
+    "P_SLICE",
     "CausalBandpass",
     "beat_windows",
 ]
@@ -38,6 +39,9 @@ GRID_STOP_S: Final = 0.50
 #: Number of grid points and the index of the fiducial point on the grid.
 GRID_N: Final = round((GRID_STOP_S - GRID_START_S) / GRID_DT_S) + 1
 GRID_R: Final = round(-GRID_START_S / GRID_DT_S)
+
+#: Grid points of the P-wave region (-248 to -68 ms before the fiducial point).
+P_SLICE: Final = slice(GRID_R - 62, GRID_R - 17)
 
 _GRID_S = GRID_START_S + GRID_DT_S * np.arange(GRID_N)
 
@@ -95,13 +99,16 @@ def beat_windows(y: np.ndarray, first_idx: int, beats_idx: np.ndarray, fs: float
         Windows in mV; NaN where the window leaves ``y`` or covers missing samples.
     """
     beats = np.asarray(beats_idx, dtype=np.int64)
-    pos = (beats - first_idx)[:, None].astype(np.float64) + _GRID_S[None, :] * fs
-    i0 = np.floor(pos).astype(np.int64)
-    frac = pos - i0
+    # Integer and fractional parts kept apart, so the weights do not depend on
+    # where the buffer starts (chunked == whole, bit for bit).
+    offset = _GRID_S * fs
+    whole = np.floor(offset)
+    frac = np.broadcast_to(offset - whole, (beats.size, offset.size))
+    i0 = (beats - first_idx)[:, None] + whole.astype(np.int64)[None, :]
     inside = (i0 >= 0) & (i0 + 1 < y.size)
     i0c = np.clip(i0, 0, max(y.size - 2, 0))
     if y.size < 2:
-        return np.full(pos.shape, np.nan)
+        return np.full(i0.shape, np.nan)
     out = y[i0c] * (1.0 - frac) + y[i0c + 1] * frac
     out[~inside] = np.nan
     return out

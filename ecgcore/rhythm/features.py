@@ -23,7 +23,7 @@ import numpy as np
 
 from ecgcore._validate import as_signal_1d, check_fs
 from ecgcore.errors import SignalError
-from ecgcore.rhythm._preprocess import CausalBandpass, beat_windows
+from ecgcore.rhythm._preprocess import GRID_N, CausalBandpass, beat_windows
 from ecgcore.rhythm._rhythm_numba import N_MORPH, rr_context, template_features
 
 __all__ = ["FEATURE_NAMES", "BeatFeatureExtractor", "beat_features", "rr_post_intervals"]
@@ -113,13 +113,19 @@ class BeatFeatureExtractor:
         self._last_idx: int | None = None
         self._history = np.zeros(_HISTORY)
         self._n_hist = np.zeros(1, dtype=np.int64)
-        self._templates = np.zeros((_N_CLUSTERS, 201))
+        self._templates = np.zeros((_N_CLUSTERS, GRID_N))
         self._scores = np.zeros(_N_CLUSTERS)
         self._members = np.zeros(_N_CLUSTERS, dtype=np.int64)
 
     def compute(
         self, beats_idx: np.ndarray, rr_post_s: np.ndarray, y: np.ndarray, first_idx: int
     ) -> np.ndarray:
+        """Features of the next beats of the stream (see :meth:`compute_with_windows`)."""
+        return self.compute_with_windows(beats_idx, rr_post_s, y, first_idx)[0]
+
+    def compute_with_windows(
+        self, beats_idx: np.ndarray, rr_post_s: np.ndarray, y: np.ndarray, first_idx: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Features of the next beats of the stream.
 
         Parameters
@@ -138,13 +144,15 @@ class BeatFeatureExtractor:
 
         Returns
         -------
-        ndarray, shape (n_beats, len(FEATURE_NAMES))
+        features : ndarray, shape (n_beats, len(FEATURE_NAMES))
+        windows : ndarray, shape (n_beats, GRID_N)
+            The beats on the fixed grid (mV), as used for the morphology.
         """
         beats = np.asarray(beats_idx, dtype=np.int64)
         n = beats.size
         feats = np.full((n, len(FEATURE_NAMES)), np.nan)
         if n == 0:
-            return feats
+            return feats, np.empty((0, GRID_N))
         if self._last_idx is not None and beats[0] <= self._last_idx:
             raise SignalError(
                 f"beat at sample {beats[0]} is not after the previous beat ({self._last_idx})"
@@ -186,7 +194,7 @@ class BeatFeatureExtractor:
             feats[:, -2] = np.abs(np.log(morph[:, 6]))
             feats[:, -1] = np.abs(np.log(morph[:, 7]))
         self._last_idx = int(beats[-1])
-        return feats
+        return feats, windows
 
 
 def beat_features(

@@ -1,0 +1,364 @@
+"""Training of the shipped rhythm models (needs scikit-learn: ``pip install ecgcore[bench]``).
+
+Used by ``scripts/train_beats.py``, ``scripts/train_af.py``, ``scripts/train_vf.py``
+(which write the files in ``models/``) and by the rhythm benchmarks (which
+refit the models without the record under test, leave-one-record-out).
+Everything is deterministic: fixed seeds, one thread (set
+``OMP_NUM_THREADS=1`` before importing scikit-learn, as the scripts do), so
+the same data give byte-identical model files.
+
+Training data
+-------------
+* beats: MIT-BIH Arrhythmia DS1 (de Chazal et al. 2004), MLII lead, reference
+  beat positions, aberrated APCs (``a``) left out (they look ventricular on
+  one lead); only the ``mitdb`` records listed in :data:`DS1`.
+* AF: PhysioNet/CinC 2017 records labelled Normal, AF or Other (Noisy left
+  out); every beat with a complete window is a row labelled by its record.
+* VF: 8 s windows every second of vfdb and mitdb records, labelled VF when the
+  reference rhythm is ``VF``/``VFL``/``VFIB`` or inside ``[``...``]``; windows
+  of ventricular tachycardia are left out (the detector does not try to tell
+  VT from VF by the waveform; the beat classifier does).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from ecgcore.rhythm._preprocess import P_SLICE, CausalBandpass
+from ecgcore.rhythm.af import AF_FEATURE_NAMES, af_features
+from ecgcore.rhythm.analyzer import RhythmConfig
+from ecgcore.rhythm.beats import BeatClassifier, load_beat_classifier
+from ecgcore.rhythm.features import FEATURE_NAMES, BeatFeatureExtractor, rr_post_intervals
+from ecgcore.rhythm.trees import MODEL_DIR, export_sklearn_hgb, write_npz
+from ecgcore.rhythm.vf import VF_FEATURE_NAMES, VF_WINDOW_S, vf_window_features
+
+__all__ = [
+    "DS1",
+    "beat_rows",
+    "fit_af",
+    "fit_beats",
+    "fit_vf",
+    "record_lead",
+    "update_manifest",
+    "vf_rows",
+]
+
+# fmt: off
+#: MIT-BIH Arrhythmia records of the de Chazal DS1 training half.
+DS1: Final[tuple[str, ...]] = (
+    "101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122",
+    "124", "201", "203", "205", "207", "208", "209", "215", "220", "223", "230",
+)
+# fmt: on
+
+# -- beats -------------------------------------------------------------------
+BEAT_VERSION: Final = "1"
+#: Monotonic constraints (+1: the probability never falls when the feature grows).
+MONO_V: Final = {
+    "qrs_width_s": 1,
+    "width_diff_s": 1,
+    "corr_qrs": -1,
+    "corr_full": -1,
+    "in_dominant": -1,
+    "diff_energy": 1,
+    "abs_log_amp_ratio": 1,
+    "abs_log_area_ratio": 1,
+}
+MONO_S: Final = {
+    "pre_over_local": -1,
+    "pre_over_avg": -1,
+    "corr_qrs": 1,
+    "in_dominant": 1,
+    "width_diff_s": -1,
+    "abs_log_area_ratio": -1,
+}
+BEAT_HGB: Final = {
+    "max_iter": 100,
+    "learning_rate": 0.1,
+    "max_leaf_nodes": 15,
+    "min_samples_leaf": 100,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+    "random_state": 0,
+}
+N_SUBSAMPLE: Final = 3  # one N beat in 3 is used for training, weighted 3
+EXCLUDED_SYMBOLS: Final = ("a",)
+V_THRESHOLD: Final = 0.5
+S_THRESHOLD: Final = 0.5
+
+# -- AF ----------------------------------------------------------------------
+AF_VERSION: Final = "1"
+AF_THRESHOLD: Final = 0.5
+AF_C: Final = 1.0
+
+# -- VF ----------------------------------------------------------------------
+VF_VERSION: Final = "1"
+VF_HGB: Final = {
+    "max_iter": 60,
+    "learning_rate": 0.1,
+    "max_leaf_nodes": 8,
+    "min_samples_leaf": 40,
+    "early_stopping": False,
+    "random_state": 0,
+}
+VF_CODES: Final = frozenset({"VF", "VFL", "VFIB"})
+VF_POSITIVE_WEIGHT: Final = 0.2  # of the balanced weight: the false-alarm cost is higher
+
+
+def record_lead(recording: Any) -> int:
+    """Index of the analysed lead (MLII/II if present, else 0)."""
+    from ecgcore.analysis import default_analysis_lead  # noqa: PLC0415
+
+    return default_analysis_lead(recording)
+
+
+def _cached(cache: Path | None, name: str, make: Any) -> dict[str, np.ndarray]:
+    if cache is not None:
+        fn = cache / name
+        if fn.exists():
+            with np.load(fn, allow_pickle=False) as d:
+                return {k: d[k] for k in d.files}
+    out = make()
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        np.savez(cache / name, **out)
+    return out
+
+
+def beat_rows(db: Any, record: str, *, cache: Path | None = None) -> dict[str, np.ndarray]:
+    """Features ``F``, AAMI classes ``cls`` and symbols ``sym`` of a record's reference beats."""
+
+    def make() -> dict[str, np.ndarray]:
+        rd = db.load_record(record)
+        rec = rd.recording
+        x = rec.lead_mv(record_lead(rec))
+        idx = rd.beat_idx
+        y = CausalBandpass(rec.fs).process(x)
+        rr_post = rr_post_intervals(idx, rec.fs, x.size, RhythmConfig().rr_cap_s)
+        feats = BeatFeatureExtractor(rec.fs).compute(idx, rr_post, y, 0)
+        return {
+            "F": feats,
+            "cls": np.asarray(rd.beat_classes, dtype="<U1"),
+            "sym": np.asarray(rd.beat_symbols, dtype="<U1"),
+            "idx": idx,
+            "names": np.asarray(FEATURE_NAMES),
+        }
+
+    tag = f"beats_{db.info.name}_{record}_{len(FEATURE_NAMES)}.npz"
+    return _cached(cache, tag, make)
+
+
+def fit_beats(rows: Sequence[dict[str, np.ndarray]]) -> tuple[Any, Any, list[str]]:
+    """Fit the V and S stages; returns ``(clf_v, clf_s, feature_names)``."""
+    from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: PLC0415
+
+    x = np.vstack([d["F"] for d in rows])
+    y = np.concatenate([d["cls"] for d in rows])
+    s = np.concatenate([d["sym"] for d in rows])
+    rng = np.random.default_rng(0)
+    keep_n = (y != "N") | (rng.random(y.size) < 1.0 / N_SUBSAMPLE)
+    m = np.isin(y, ["N", "S", "V"]) & ~np.isin(s, EXCLUDED_SYMBOLS) & keep_n
+    x, y = x[m], y[m]
+    w = np.where(y == "N", float(N_SUBSAMPLE), 1.0)
+    names = list(FEATURE_NAMES)
+
+    def model(mono: dict[str, int]) -> Any:
+        return HistGradientBoostingClassifier(
+            monotonic_cst=[mono.get(n, 0) for n in names], **BEAT_HGB
+        )
+
+    tv = y == "V"
+    wv = w * np.where(tv, np.sqrt(w[~tv].sum() / w[tv].sum()), 1.0)
+    clf_v = model(MONO_V).fit(x, tv, sample_weight=wv)
+    ns = ~tv
+    ts = y[ns] == "S"
+    w2 = w[ns]
+    ws = w2 * np.where(ts, np.sqrt(w2[~ts].sum() / w2[ts].sum()), 1.0)
+    clf_s = model(MONO_S).fit(x[ns], ts, sample_weight=ws)
+    return clf_v, clf_s, names
+
+
+def export_beats(fit: tuple[Any, Any, list[str]], path: Path, records: Sequence[str]) -> str:
+    """Write a fitted beat cascade; returns its SHA-256."""
+    clf_v, clf_s, names = fit
+    meta = {
+        "version": BEAT_VERSION,
+        "kind": "beat classifier: V vs rest, then S vs N",
+        "training_database": "mitdb",
+        "training_records": list(records),
+        "lead": "MLII",
+        "excluded_symbols": list(EXCLUDED_SYMBOLS),
+        "n_subsample": N_SUBSAMPLE,
+        "hgb": BEAT_HGB,
+        "monotonic_v": MONO_V,
+        "monotonic_s": MONO_S,
+        "v_threshold": V_THRESHOLD,
+        "s_threshold": S_THRESHOLD,
+    }
+    return export_sklearn_hgb({"v": (clf_v, names), "s": (clf_s, names)}, path, meta)
+
+
+def check_beats_export(
+    path: Path, sha: str, fit: tuple[Any, Any, list[str]], x: np.ndarray
+) -> BeatClassifier:
+    """Load an exported cascade and check it equals scikit-learn on ``x``."""
+    clf_v, clf_s, _ = fit
+    bc = load_beat_classifier(path, sha256=sha)
+    p_v, p_s = bc.probabilities(x)
+    d_v = np.max(np.abs(p_v - clf_v.predict_proba(x)[:, 1]))
+    d_s = np.max(np.abs(p_s - clf_s.predict_proba(x)[:, 1]))
+    if max(d_v, d_s) > 1e-9:
+        raise RuntimeError(f"exported beat model differs from scikit-learn: {d_v:.3g} {d_s:.3g}")
+    return bc
+
+
+# -- AF ----------------------------------------------------------------------
+def af_rows(
+    db: Any, record: str, beat_classifier: BeatClassifier, *, cache: Path | None = None
+) -> dict[str, np.ndarray]:
+    """AF features of every beat of a record (``X``), with the record label (``label``)."""
+
+    def make() -> dict[str, np.ndarray]:
+        from ecgcore.detect import detect_r_peaks  # noqa: PLC0415
+
+        rd = db.load_record(record)
+        rec = rd.recording
+        x = rec.lead_mv(record_lead(rec))
+        idx = detect_r_peaks(x, rec.fs)
+        cfg = RhythmConfig()
+        if idx.size < 10:
+            feats = np.full((0, len(AF_FEATURE_NAMES)), np.nan)
+        else:
+            y = CausalBandpass(rec.fs).process(x)
+            rr_post = rr_post_intervals(idx, rec.fs, x.size, cfg.rr_cap_s)
+            f, windows = BeatFeatureExtractor(rec.fs).compute_with_windows(idx, rr_post, y, 0)
+            is_v = beat_classifier.classify(f) == "V"
+            feats = af_features(
+                idx / rec.fs, is_v, windows[:, P_SLICE], np.arange(idx.size),
+                ahead_s=cfg.effective_lookahead_s,
+            )  # fmt: skip
+        return {"X": feats, "label": np.asarray(rd.label or "")}
+
+    tag = f"af_{db.info.name}_{record}_{beat_classifier.sha256[:12]}.npz"
+    return _cached(cache, tag, make)
+
+
+def fit_af(rows: Sequence[dict[str, np.ndarray]]) -> Any:
+    """Logistic regression AF (record label ``A``) vs Normal/Other, on complete rows."""
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
+    xs, ys = [], []
+    for d in rows:
+        label = str(d["label"])
+        if label not in ("N", "A", "O"):
+            continue
+        x = d["X"]
+        ok = ~np.isnan(x).any(axis=1)
+        xs.append(x[ok])
+        ys.append(np.full(int(ok.sum()), label == "A"))
+    x = np.vstack(xs)
+    y = np.concatenate(ys)
+    return LogisticRegression(C=AF_C, max_iter=2000).fit(x, y)
+
+
+def export_af(lr: Any, path: Path, records: Sequence[str]) -> str:
+    """Write the AF logistic regression; returns its SHA-256."""
+    meta = {
+        "version": AF_VERSION,
+        "kind": "AF logistic regression over RR irregularity and P-wave consistency",
+        "training_database": "cinc2017",
+        "n_training_records": len(records),
+        "threshold": AF_THRESHOLD,
+        "C": AF_C,
+    }
+    arrays = {
+        "coef": np.asarray(lr.coef_, dtype=np.float64).reshape(-1),
+        "intercept": np.asarray(lr.intercept_, dtype=np.float64).reshape(-1),
+        "feature_names": np.asarray(AF_FEATURE_NAMES),
+    }
+    return write_npz(path, arrays, meta)
+
+
+# -- VF ----------------------------------------------------------------------
+def vf_rows(db: Any, record: str, *, cache: Path | None = None) -> dict[str, np.ndarray]:
+    """VF window features (``X``) at every 1 s segment and the reference code (``code``)."""
+
+    def make() -> dict[str, np.ndarray]:
+        rd = db.load_record(record)
+        rec = rd.recording
+        fs = rec.fs
+        x = rec.lead_mv(record_lead(rec))
+        y = CausalBandpass(fs).process(x)
+        n = x.size
+        half = round(VF_WINDOW_S / 2 * fs)
+        seg = RhythmConfig().segment_s * fs
+        n_seg = int(np.ceil(n / seg))
+        mids = np.array(
+            [(round(j * seg) + min(round((j + 1) * seg), n)) // 2 for j in range(n_seg)]
+        )
+        feats = np.vstack(
+            [vf_window_features(y[max(m - half, 0) : min(m + half, n)], fs) for m in mids]
+        )
+        code = np.full(mids.size, "", dtype="<U8")
+        for sample, c in rd.rhythm_changes:
+            code[mids >= sample] = c
+        ann = rd.annotations
+        if ann is not None:
+            on = None
+            for sample, sym in zip(ann.sample.tolist(), ann.symbol, strict=True):
+                if sym == "[":
+                    on = sample
+                elif sym == "]" and on is not None:
+                    code[(mids >= on) & (mids < sample)] = "VFL"
+                    on = None
+        return {"X": feats, "code": code, "mid": mids, "fs": np.asarray(fs)}
+
+    return _cached(cache, f"vf_{db.info.name}_{record}_{len(VF_FEATURE_NAMES)}.npz", make)
+
+
+def fit_vf(rows: Sequence[dict[str, np.ndarray]]) -> Any:
+    """Gradient-boosted trees VF/VFL vs everything but VT."""
+    from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: PLC0415
+
+    x = np.vstack([d["X"] for d in rows])
+    code = np.concatenate([d["code"] for d in rows])
+    m = ~np.isnan(x).any(axis=1) & (code != "VT")
+    x, code = x[m], code[m]
+    y = np.isin(code, list(VF_CODES))
+    w = np.where(y, VF_POSITIVE_WEIGHT * (~y).sum() / max(y.sum(), 1), 1.0)
+    return HistGradientBoostingClassifier(**VF_HGB).fit(x, y, sample_weight=w)
+
+
+def export_vf(clf: Any, path: Path, records: Sequence[str]) -> str:
+    """Write the VF window model; returns its SHA-256."""
+    meta = {
+        "version": VF_VERSION,
+        "kind": "VF/VFL window classifier (8 s windows, waveform features)",
+        "training_records": list(records),
+        "hgb": VF_HGB,
+        "positive_weight": VF_POSITIVE_WEIGHT,
+    }
+    return export_sklearn_hgb({"vf": (clf, list(VF_FEATURE_NAMES))}, path, meta)
+
+
+def update_manifest(name: str, path: Path, sha: str, version: str, script: str) -> None:
+    """Record a model file and its checksum in ``MANIFEST.json`` beside it."""
+    manifest_path = path.parent / "MANIFEST.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    manifest[name] = {
+        "file": path.name,
+        "version": version,
+        "sha256": sha,
+        "bytes": path.stat().st_size,
+        "script": script,
+    }
+    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+#: Where the shipped files go.
+DEFAULT_MODEL_DIR: Final = MODEL_DIR
