@@ -114,3 +114,24 @@ from ecgcore.detect import RPeakDetector, detect_r_peaks
 __all__ += ["RPeakDetector", "detect_r_peaks"]
 
 # --- analysis ---------------------------------------------------------------
+
+# --- grading ----------------------------------------------------------------
+from ecgcore.grading import (
+    FINDING_CODES,
+    Finding,
+    GradeResult,
+    Rubric,
+    grade_recording,
+    load_rubric,
+    parse_interpretation,
+)
+
+__all__ += [
+    "FINDING_CODES",
+    "Finding",
+    "GradeResult",
+    "Rubric",
+    "grade_recording",
+    "load_rubric",
+    "parse_interpretation",
+]
