@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from ecgcore._validate import logger
 from ecgcore.drivers import DeviceInfo, SampleBlock
 from ecgcore.stream import DeviceNotice, HeartRateEvent, LeadStatusEvent, QualityEvent, RPeakEvent
 from ecgcore.stream import LivePipeline as StreamPipeline
@@ -133,8 +134,16 @@ class RhythmStage:
 
 def _rhythm_stages(info: DeviceInfo, lead: str) -> Sequence[Any]:
     """The rhythm stage, when :mod:`ecgcore.rhythm` offers live analysis."""
-    rhythm = importlib.import_module("ecgcore.rhythm")
+    try:
+        rhythm = importlib.import_module("ecgcore.rhythm")
+    except ImportError as exc:  # the monitor still runs, without rhythm and alarms
+        logger.error("live rhythm analysis unavailable: %s", exc)
+        return ()
     if getattr(rhythm, "RhythmAnalyzer", None) is None or lead not in info.lead_names:
+        logger.error("live rhythm analysis unavailable: no ecgcore.rhythm.RhythmAnalyzer")
+        return ()
+    if not 100.0 <= info.fs <= 2000.0:
+        logger.warning("%s: no live rhythm analysis at %g Hz (100-2000 Hz)", info.model, info.fs)
         return ()
     return (RhythmStage(info, lead),)
 
