@@ -202,7 +202,7 @@ class LivePipeline:
         meta = {
             "peaks": peaks,
             "hr_bpm": None if now.hr_bpm is None else round(float(now.hr_bpm), 1),
-            "rhythm": self._shown_rhythm(),
+            "rhythm": self.shown_rhythm(),
             "alarms": list(self._alarms.values()),
             "lead_off": [bool(v) for v in now.lead_off],
             "quality": self._quality,
@@ -214,7 +214,7 @@ class LivePipeline:
         """Kinds of the alarms active now."""
         return list(self._alarms)
 
-    def _shown_rhythm(self) -> str | None:
+    def shown_rhythm(self) -> str | None:
         """The rhythm to show: the gravest active alarm's, else the latest episode label.
 
         Episode labels become final seconds after the beats (the analyzer looks

@@ -85,6 +85,7 @@ class LiveRecorder:
         self.hr_bpm: float | None = None
         self.quality: Any = None
         self.alarms: list[str] = []
+        self.rhythms: list[str] = []  # rhythms shown during the recording, in order
         self._lock = threading.Lock()
         self._result: dict[str, Any] | None = None
 
@@ -125,6 +126,9 @@ class LiveRecorder:
             for alarm in self.session.pipeline.active_alarms():
                 if alarm not in self.alarms:
                     self.alarms.append(alarm)
+            shown = self.session.pipeline.shown_rhythm()
+            if shown and shown not in self.rhythms:
+                self.rhythms.append(shown)
 
     def state(self) -> dict[str, Any]:
         """Progress for the pages."""
@@ -177,6 +181,7 @@ class LiveRecorder:
             "filter": self.session.pipeline.display_filter,
             "heart_rate_bpm": self.hr_bpm,
             "alarms": self.alarms,
+            "rhythm": ", ".join(self.rhythms) or None,
             "notes": self.request.notes,
         }
         if self.writer.start_utc is not None:
