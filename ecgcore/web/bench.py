@@ -127,7 +127,7 @@ async def _run(base: str, sid: str, args: argparse.Namespace) -> dict[str, Any]:
     import httpx  # noqa: PLC0415
 
     stop_at = time.monotonic() + args.duration
-    limits = httpx.Limits(max_connections=args.api_clients)
+    limits = httpx.Limits(max_connections=max(1, args.api_clients))
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
         entries = (await client.get("/api/log", params={"limit": 50})).json()["entries"]
         ids = [e["id"] for e in entries]
@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                 json={"url": args.url},
                 headers={"X-CSRF-Token": token},
                 cookies=cookies,
+                timeout=60,  # the first device opened compiles the pipeline's kernels
             )
             r.raise_for_status()
             sid = r.json()["id"]
@@ -185,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             cpu = (_cpu_s(server.pid) - cpu0) / (time.monotonic() - t0)
             if page is not None:
                 result["browser"] = _page_figures(page, args.duration)
-            status = httpx.get(f"{base}/api/sessions/{sid}").json()["status"]
+            status = httpx.get(f"{base}/api/sessions/{sid}", timeout=30).json()["status"]
         finally:
             server.terminate()
             server.wait(timeout=20)
@@ -249,12 +250,13 @@ def _report(args: argparse.Namespace, result: dict[str, Any], status: dict, cpu:
             f"p50 {np.percentile(iv, 50):.0f} ms p99 {np.percentile(iv, 99):.0f} ms, "
             f"{m['bytes'] / args.duration / 1024:.1f} KiB/s"
         )
-    lat = np.concatenate([np.asarray(a["latencies"]) for a in result["api"]]) * 1e3
-    errors = sum(a["errors"] for a in result["api"])
-    _say(
-        f"  API: {lat.size} requests ({lat.size / args.duration:.0f}/s), errors {errors}, "
-        f"latency p50 {np.percentile(lat, 50):.1f} ms p99 {np.percentile(lat, 99):.1f} ms"
-    )
+    if result["api"]:
+        lat = np.concatenate([np.asarray(a["latencies"]) for a in result["api"]]) * 1e3
+        errors = sum(a["errors"] for a in result["api"])
+        _say(
+            f"  API: {lat.size} requests ({lat.size / args.duration:.0f}/s), errors {errors}, "
+            f"latency p50 {np.percentile(lat, 50):.1f} ms p99 {np.percentile(lat, 99):.1f} ms"
+        )
     _say(
         f"  device: overflow {status['overflow_samples']} samples, missing "
         f"{status['missing_samples']}, dropped frames {status['dropped_frames']}"
