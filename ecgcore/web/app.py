@@ -115,6 +115,7 @@ def create_app(settings: WebSettings | None = None, *, log: ECGLog | None = None
         openapi_url=None,
     )
     app.state.station = station
+    app.state.login_failures = auth.LoginFailures()
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(devices.router)

@@ -135,3 +135,20 @@ def test_pages_send_a_strict_content_security_policy(local_client):
     csp = r.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert r.headers["x-frame-options"] == "DENY"
+
+
+def test_lockout_is_per_station_and_per_account(exposed_app, make_settings):
+    from ecgcore.web import create_app
+
+    with client(exposed_app, "192.0.2.10") as c:
+        token = csrf_of(c)
+        for _ in range(10):
+            c.post("/login", data={"username": "tech1", "password": "x", "csrf_token": token})
+        locked = c.post(
+            "/login", data={"username": "tech1", "password": PASSWORD, "csrf_token": token}
+        )
+        assert locked.status_code == 429
+        login(c, "admin1")  # another account is not affected
+    other = create_app(make_settings(host="192.0.2.10"))
+    with client(other, "192.0.2.10") as c:
+        login(c, "tech1")  # another station app keeps its own count

@@ -14,7 +14,7 @@ from ecgcore.web.routes._common import station
 from ecgcore.web.security import csrf_token, optional_user
 from ecgcore.web.users import PERMISSIONS
 
-__all__ = ["router"]
+__all__ = ["LoginFailures", "router"]
 
 router = APIRouter(tags=["auth"])
 
@@ -24,7 +24,7 @@ _FAIL_WINDOW_S = 300.0
 _MAX_FAILS = 10
 
 
-class _Failures:
+class LoginFailures:
     """Failed sign-in attempts per account name (in memory, per process)."""
 
     def __init__(self) -> None:
@@ -47,7 +47,12 @@ class _Failures:
             self._times.pop(name, None)
 
 
-_FAILURES = _Failures()
+def _failures(request: Request) -> LoginFailures:
+    """The app's failed sign-in tracker (one per station app)."""
+    state = request.app.state
+    if not hasattr(state, "login_failures"):
+        state.login_failures = LoginFailures()
+    return state.login_failures
 
 
 @router.get("/api/me")
@@ -76,16 +81,17 @@ def login(
     next_url: Annotated[str, Form(alias="next")] = "/",
 ) -> RedirectResponse:
     """Check the password and start a fresh session (new CSRF token)."""
-    if _FAILURES.locked(username):
+    failures = _failures(request)
+    if failures.locked(username):
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS, "too many failed sign-ins; try again later"
         )
     user = station(request).users.authenticate(username, password)
     if user is None:
-        _FAILURES.add(username)
+        failures.add(username)
         logger.warning("web: failed sign-in for %r", username)
         return RedirectResponse("/login?failed=1", status_code=status.HTTP_303_SEE_OTHER)
-    _FAILURES.clear(username)
+    failures.clear(username)
     request.session.clear()
     request.session["user"] = user.name
     csrf_token(request)
