@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from ecgcore.drivers import ChannelInfo, DeviceInfo, SampleBlock
 from ecgcore.drivers.sim import simulate_ecg
@@ -43,3 +44,11 @@ def test_sinus_rhythm_raises_no_alarm():
     timeline = _run("sinus", 25.0, chunk=100)
     assert all(not kinds for _, _, kinds in timeline)
     assert timeline[-1][1] == "sinus rhythm"
+
+
+@pytest.mark.parametrize(("schedule", "kind"), [("asystole", "ASYS"), ("vt", "VT")])
+def test_asystole_and_vt_alarms_are_raised_and_cleared(schedule, kind):
+    timeline = _run(f"sinus:12,{schedule}:10,sinus", 45.0)
+    raised = next(t for t, _, kinds in timeline if kind in kinds)
+    assert 12.0 < raised <= 22.0, raised  # onset at 12 s; alarm within 10 s
+    assert kind not in timeline[-1][2] and timeline[-1][1] == "sinus rhythm"
