@@ -2,8 +2,9 @@
 
 For each beat, the RR intervals of the beats from ``back_s`` before to
 ``ahead_s`` after it (12 s and 5 s by default) are summarised, leaving out
-intervals that end at, or just after, a ventricular beat (ectopy is not
-fibrillation):
+intervals that end at, or just after, an ectopic beat (ventricular or
+supraventricular premature: isolated ectopy is not fibrillation; in AF enough
+intervals remain irregular):
 
 * normalised RMSSD and median absolute successive difference (Dash et al.,
   2009; Petrenas et al., 2015);
@@ -67,7 +68,7 @@ _RR_MAX_S = 3.0
 
 def af_features(
     t_s: np.ndarray,
-    is_v: np.ndarray,
+    is_ectopic: np.ndarray,
     p_windows: np.ndarray,
     which: np.ndarray,
     *,
@@ -80,8 +81,8 @@ def af_features(
     ----------
     t_s : ndarray, shape (n,)
         Beat times (s), increasing.
-    is_v : ndarray of bool, shape (n,)
-        Ventricular beats.
+    is_ectopic : ndarray of bool, shape (n,)
+        Ectopic beats (classes V and S).
     p_windows : ndarray, shape (n, m)
         P-wave region of each beat on the beat grid (mV; NaN when missing).
     which : ndarray of int
@@ -96,7 +97,7 @@ def af_features(
         NaN rows where the window holds fewer than 8 usable intervals.
     """
     t = np.asarray(t_s, dtype=np.float64)
-    v = np.asarray(is_v, dtype=bool)
+    v = np.asarray(is_ectopic, dtype=bool)
     rr = np.diff(t, prepend=np.nan)
     ok = ~v & ~np.r_[False, v[:-1]] & (rr < _RR_MAX_S)  # NaN compares False
     out = np.full((len(which), len(AF_FEATURE_NAMES)), np.nan)

@@ -18,9 +18,10 @@ Stages, each final a fixed time after its data (``fs`` = sampling rate):
    (:mod:`ecgcore.rhythm.af`), looking ``lookahead_s`` ahead; in AF a beat
    called supraventricular is normal, and a beat that continues a fast
    supraventricular run at the same rate is supraventricular.
-4. Waveform segments of 1 s: missing samples, noise (any :mod:`ecgcore.quality`
-   limit of level ``poor``/``off`` hit on a 4 s window) and VF/VFL (:mod:`ecgcore.rhythm.vf`
-   on an 8 s window, at least ``vf_min_segments`` consecutive segments).
+4. Waveform segments of 1 s: missing samples, unreadable signal (any
+   :mod:`ecgcore.quality` limit of level ``off`` hit on a 4 s window) and
+   VF/VFL (:mod:`ecgcore.rhythm.vf` on an 8 s window, at least
+   ``vf_min_segments`` consecutive segments).
 5. Episodes painted from stages 3 and 4 (:func:`~ecgcore.rhythm.episodes.paint`).
 
 With the defaults a beat's class is final about 3.5-6 s after it, its rhythm
@@ -66,6 +67,7 @@ _RR_PRE = FEATURE_NAMES.index("rr_pre_s")
 _QRS = slice(GRID_R - 25, GRID_R + 38)
 _REGULARITY = VF_FEATURE_NAMES.index("regularity")
 _N_P = P_SLICE.stop - P_SLICE.start
+_FLAT_MV = 0.02  # a range below 20 uV is no signal (lead off), as the quality "flat" index
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,10 @@ class RhythmConfig:
         Window of the noise verdict around each segment.
     svta_continuation : bool
         Let a beat continue a supraventricular run (see the module notes).
+    af_hysteresis : float
+        AF starts when its probability exceeds the model threshold plus this,
+        and ends when it falls below the threshold minus this (or when too few
+        regular intervals surround a beat to tell).
     """
 
     pause_s: float = 2.0
@@ -114,6 +120,7 @@ class RhythmConfig:
     segment_s: float = 1.0
     noise_window_s: float = 4.0
     svta_continuation: bool = True
+    af_hysteresis: float = 0.1
 
     def __post_init__(self) -> None:
         for name in ("pause_s", "asystole_s", "lookahead_s", "rr_cap_s", "segment_s"):
@@ -354,6 +361,7 @@ class RhythmAnalyzer:
         self.late_peaks = 0
         self._beats = _Beats()
         self._n_c = 0  # beats with final rhythm
+        self._af_state = False
         self._prev_window: np.ndarray | None = None
         self._v_run: list[int] = []  # current run of ventricular beats (A stage)
         self._vt_alarmed = False
@@ -595,12 +603,19 @@ class RhythmAnalyzer:
         hi = b.n
         which = np.arange(k0, k1) - lo
         feats = af_features(
-            b.t[lo:hi] / fs, b.raw[lo:hi] == "V", b.pwin[lo:hi], which,
+            b.t[lo:hi] / fs, np.isin(b.raw[lo:hi], ("V", "S")), b.pwin[lo:hi], which,
             back_s=12.0, ahead_s=cfg.effective_lookahead_s,
         )  # fmt: skip
         p_af = self.af_model.probability(feats)
-        af = np.nan_to_num(p_af, nan=0.0) > self.af_model.threshold
-        b.af[k0:k1] = af
+        state = self._af_state
+        # hysteresis around the model's threshold; too few usable intervals: not AF
+        for i, p in enumerate(np.nan_to_num(p_af, nan=0.0).tolist()):
+            if state and p < self.af_model.threshold - cfg.af_hysteresis:
+                state = False
+            elif not state and p > self.af_model.threshold + cfg.af_hysteresis:
+                state = True
+            b.af[k0 + i] = state
+        self._af_state = state
         t = b.t[: b.n]
         horizon = self.n_samples if final else limit
         for k in range(k0, k1):
@@ -642,14 +657,28 @@ class RhythmAnalyzer:
         new += [v for v in self._pending if self._gap_prev is None or v > self._gap_prev]
         pause, asys = cfg.pause_s * fs, cfg.asystole_s * fs
 
+        def signal_present(start: int, span: float) -> bool:
+            """Signal during ``[start, start + span)``: not mostly missing, not flat at its end.
+
+            The window depends on the threshold only, not on when the gap is
+            seen, so a stream and a whole record decide alike.
+            """
+            end = start + round(span)
+            if self._missing_in(start, end) * 2 > end - start:
+                return False
+            a = max(end - round(1.0 * fs), start) - self._buf0
+            tail = self._x[max(a, 0) : max(end - self._buf0, 0)]
+            tail = tail[~np.isnan(tail)]
+            return tail.size == 0 or float(np.ptp(tail)) >= _FLAT_MV
+
         def check(start: int, gap: int) -> None:
             if self._gap_level < 1 and gap > pause:
                 self._gap_level = 1
-                if self._missing_in(start, start + gap) * 2 <= gap:
+                if signal_present(start, pause):
                     self._raise("PAUSE", start, f"RR above {cfg.pause_s:g} s")
             if self._gap_level < 2 and gap > asys:
                 self._gap_level = 2
-                if self._missing_in(start, start + gap) * 2 <= gap:
+                if signal_present(start, asys):
                     self._raise("ASYS", start, f"no QRS for more than {cfg.asystole_s:g} s")
 
         for t in sorted(set(new)):
@@ -770,6 +799,8 @@ class RhythmAnalyzer:
         """Drop buffered samples no stage needs any more."""
         keep_back = round((VF_WINDOW_S / 2 + 1.0) * self.fs)
         needs = [self.n_samples]
+        if self._gap_prev is not None:
+            needs.append(self._gap_prev)
         if self._n_c < self._beats.n:
             needs.append(int(self._beats.t[self._n_c]))
         if self._pending:
@@ -785,9 +816,10 @@ class RhythmAnalyzer:
 
 
 #: Quality limits that make a segment unreadable (``NOISE``): the registered
-#: limits of level ``poor`` or ``off`` (flat line, clipping, motion artefacts...).
+#: limits of level ``off`` (flat line, no data, lead off). Lesser artefacts
+#: (``poor``: motion, clipping) leave the rhythm readable from the beats.
 def _unreadable_limits() -> tuple[Any, ...]:
-    return tuple(lim for lim in QUALITY_LIMITS if lim.level in ("poor", "off"))
+    return tuple(lim for lim in QUALITY_LIMITS if lim.level == "off")
 
 
 def _unreadable(x_mv: np.ndarray, fs: float) -> bool:

@@ -471,7 +471,7 @@ def _cinc_vector(rd: Any) -> dict[str, float]:
         if np.isfinite(col).any():
             q = np.nanpercentile(col, [10, 50, 90])
             out[f"{name}_p10"], out[f"{name}_p50"], out[f"{name}_p90"] = (float(v) for v in q)
-    af = af_features(idx / fs, cls == "V", windows[:, P_SLICE], np.arange(idx.size))
+    af = af_features(idx / fs, np.isin(cls, ("V", "S")), windows[:, P_SLICE], np.arange(idx.size))
     for j, name in enumerate(AF_FEATURE_NAMES):
         col = af[:, j]
         if np.isfinite(col).any():

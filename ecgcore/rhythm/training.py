@@ -237,14 +237,14 @@ def af_rows(
             y = CausalBandpass(rec.fs).process(x)
             rr_post = rr_post_intervals(idx, rec.fs, x.size, cfg.rr_cap_s)
             f, windows = BeatFeatureExtractor(rec.fs).compute_with_windows(idx, rr_post, y, 0)
-            is_v = beat_classifier.classify(f) == "V"
+            ectopic = np.isin(beat_classifier.classify(f), ("V", "S"))
             feats = af_features(
-                idx / rec.fs, is_v, windows[:, P_SLICE], np.arange(idx.size),
+                idx / rec.fs, ectopic, windows[:, P_SLICE], np.arange(idx.size),
                 ahead_s=cfg.effective_lookahead_s,
             )  # fmt: skip
         return {"X": feats, "label": np.asarray(rd.label or "")}
 
-    tag = f"af_{db.info.name}_{record}_{beat_classifier.sha256[:12]}.npz"
+    tag = f"af2_{db.info.name}_{record}_{beat_classifier.sha256[:12]}.npz"
     return _cached(cache, tag, make)
 
 

@@ -1,0 +1,105 @@
+"""Beat features on synthetic beat trains: RR context, morphology, chunking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _rhythm_synth import FS, beat_train, regular_times
+
+from ecgcore.rhythm._preprocess import GRID_N, GRID_R, CausalBandpass, beat_windows
+from ecgcore.rhythm.features import (
+    FEATURE_NAMES,
+    BeatFeatureExtractor,
+    beat_features,
+    rr_post_intervals,
+)
+
+F = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+
+def test_regular_train_rr_features() -> None:
+    x, peaks = beat_train(regular_times(40, 0.8))
+    feats = beat_features(x, FS, peaks)
+    late = feats[15:-1]
+    np.testing.assert_allclose(late[:, F["rr_pre_s"]], 0.8, atol=1.5 / FS)
+    np.testing.assert_allclose(late[:, F["rr_post_s"]], 0.8, atol=1.5 / FS)
+    np.testing.assert_allclose(late[:, F["rr_local_s"]], 0.8, atol=1.5 / FS)
+    np.testing.assert_allclose(late[:, F["pre_over_local"]], 1.0, atol=0.01)
+    np.testing.assert_allclose(late[:, F["rr_irregularity"]], 0.0, atol=0.01)
+    assert np.isnan(feats[0, F["rr_pre_s"]])  # nothing before the first beat
+
+
+def test_premature_beat_ratios() -> None:
+    times = list(regular_times(20, 0.8))
+    t_pvc = times[-1] + 0.48
+    times += [t_pvc, t_pvc + 1.12, t_pvc + 1.92, t_pvc + 2.72]
+    x, peaks = beat_train(times, "N" * 20 + "VNNN")
+    feats = beat_features(x, FS, peaks)
+    pvc = feats[20]
+    assert pvc[F["pre_over_local"]] == pytest.approx(0.48 / 0.8, abs=0.01)
+    assert pvc[F["post_over_pre"]] == pytest.approx(1.12 / 0.48, abs=0.02)
+    assert pvc[F["prev_pre_over_local"]] == pytest.approx(1.0, abs=0.01)
+    after = feats[21]
+    assert after[F["prev_pre_over_local"]] == pytest.approx(0.6, abs=0.01)
+
+
+def test_wide_beat_morphology_against_template() -> None:
+    kinds = "N" * 30 + "V" + "N" * 10
+    times = regular_times(len(kinds), 0.8)
+    x, peaks = beat_train(times, kinds, noise_mv=0.005)
+    feats = beat_features(x, FS, peaks)
+    normal, pvc = feats[25], feats[30]
+    assert normal[F["in_dominant"]] == 1.0
+    assert normal[F["corr_qrs"]] > 0.98
+    assert pvc[F["in_dominant"]] == 0.0
+    assert pvc[F["corr_qrs"]] < 0.9
+    assert pvc[F["qrs_width_s"]] > normal[F["qrs_width_s"]] + 0.03
+    assert pvc[F["width_diff_s"]] > 0.03
+    # the wide beat does not become the reference: the next normal beat matches it
+    assert feats[31, F["in_dominant"]] == 1.0
+
+
+def test_rr_post_capped_and_unknown_at_the_end() -> None:
+    peaks = np.array([100, 460, 460 + 5 * 360])
+    out = rr_post_intervals(peaks, FS, end_idx=peaks[-1] + 100, rr_cap_s=3.0)
+    assert out[0] == pytest.approx(1.0)
+    assert out[1] == 3.0  # capped
+    assert np.isnan(out[2])  # less than the cap left after the last beat
+    out = rr_post_intervals(peaks, FS, end_idx=peaks[-1] + 4 * 360, rr_cap_s=3.0)
+    assert out[2] == 3.0
+
+
+def test_beat_windows_do_not_depend_on_buffer_start() -> None:
+    x, peaks = beat_train(regular_times(10, 0.9))
+    y = CausalBandpass(FS).process(x)
+    whole = beat_windows(y, 0, peaks[2:5], FS)
+    cut = 517
+    part = beat_windows(y[cut:], cut, peaks[2:5], FS)
+    assert whole.shape == (3, GRID_N)
+    np.testing.assert_array_equal(whole, part)
+    # the R wave is at the fiducial point, delayed by the causal filter (< 20 ms)
+    assert GRID_R <= np.argmax(whole[0]) <= GRID_R + 5
+    # a window that leaves the buffer is NaN where it does
+    first = beat_windows(y[200:], 200, peaks[:1], FS)
+    assert np.isnan(first).any()
+
+
+def test_extractor_in_pieces_equals_whole() -> None:
+    times = regular_times(60, 0.75) + np.random.default_rng(1).normal(0, 0.03, 60)
+    kinds = "".join("V" if k % 7 == 3 else "N" for k in range(60))
+    x, peaks = beat_train(times, kinds, noise_mv=0.01)
+    whole = beat_features(x, FS, peaks)
+    y = CausalBandpass(FS).process(x)
+    rr_post = rr_post_intervals(peaks, FS, x.size, 3.0)
+    fx = BeatFeatureExtractor(FS)
+    parts = [fx.compute(peaks[a:b], rr_post[a:b], y, 0) for a, b in ((0, 7), (7, 8), (8, 60))]
+    np.testing.assert_array_equal(np.vstack(parts), whole)
+
+
+def test_extractor_rejects_beats_out_of_order() -> None:
+    x, peaks = beat_train(regular_times(5, 0.8))
+    y = CausalBandpass(FS).process(x)
+    fx = BeatFeatureExtractor(FS)
+    fx.compute(peaks[2:], np.full(3, 0.8), y, 0)
+    with pytest.raises(ValueError, match="not after the previous beat"):
+        fx.compute(peaks[:1], np.full(1, 0.8), y, 0)
