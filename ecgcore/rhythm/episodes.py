@@ -15,8 +15,8 @@ Two sources describe the rhythm:
   detector of :mod:`ecgcore.rhythm.vf`).
 
 :func:`paint` combines them over a time span with a fixed priority (missing
-signal, then VF/VFL, then noise, then the beat rhythm; a regular ventricular
-run keeps ``VT`` inside a VF-like segment) and :class:`EpisodeBuilder` merges
+signal, then VF/VFL, then noise, then the beat rhythm; a fast regular
+rhythm turns a VF-like segment into ``VT``) and :class:`EpisodeBuilder` merges
 the painted pieces into episodes. Every decision depends on data up to a
 fixed distance ahead, so a stream and a whole record give the same episodes.
 """
@@ -158,8 +158,10 @@ class BeatRhythm:
         Returns
         -------
         (code, regular_vt)
-            The code, and whether a ventricular run there is regular
-            (monomorphic, steady rate), so that VF-like segments keep ``VT``.
+            The code, and whether the rhythm there is a fast regular
+            monomorphic one (a regular ventricular run, or above 100 bpm with
+            steady intervals and alike beats within 2 s): a VF-like segment
+            there is ventricular tachycardia, not fibrillation.
         """
         fs = self.fs
         hi = int(np.searchsorted(t, t[k] + self.lookahead_s * fs, side="right"))
@@ -185,6 +187,21 @@ class BeatRhythm:
                 code = "VT" if rate > 100.0 else "IVR"
                 cv = np.std(rr) / np.mean(rr)
                 regular_vt = bool(cv < 0.2 and np.mean(regular[lo + a + 1 : lo + b + 1]) >= 0.8)
+        if not regular_vt:
+            # fast, steady and monomorphic around the beat, whatever its class:
+            # inside a VF-like segment this is ventricular tachycardia
+            near = slice(
+                int(np.searchsorted(t, t[k] - 2.0 * fs)),
+                min(int(np.searchsorted(t, t[k] + 2.0 * fs, side="right")), hi),
+            )
+            tn = t[near]
+            if tn.size >= 4:
+                rr = np.diff(tn) / fs
+                regular_vt = bool(
+                    60.0 / np.median(rr) > 100.0
+                    and np.std(rr) / np.mean(rr) < 0.15
+                    and np.mean(regular[near][1:]) >= 0.8
+                )
         if code is None and af[k]:
             code = "AFIB"
         if code is None:
@@ -226,9 +243,6 @@ class BeatRhythm:
                 if np.array_equal(pattern, ectopic):
                     return code
         return None
-
-
-_PRIORITY_VT = frozenset({"VT"})
 
 
 def paint(
@@ -280,8 +294,8 @@ def paint(
         if seg is not None:
             if seg.missing:
                 code = "NOISE"
-            elif seg.vf is not None and not (base in _PRIORITY_VT and reg_vt):
-                code = seg.vf
+            elif seg.vf is not None:
+                code = "VT" if reg_vt else seg.vf
             elif seg.noise:
                 code = "NOISE"
         if out and out[-1].rhythm == code and out[-1].end_idx == p:
