@@ -113,6 +113,16 @@ from ecgcore.detect import RPeakDetector, detect_r_peaks
 
 __all__ += ["RPeakDetector", "detect_r_peaks"]
 
+# --- rhythm -----------------------------------------------------------------
+from ecgcore.rhythm import (
+    RhythmAnalysis,
+    RhythmAnalyzer,
+    RhythmConfig,
+    analyze_rhythm,
+)
+
+__all__ += ["RhythmAnalysis", "RhythmAnalyzer", "RhythmConfig", "analyze_rhythm"]
+
 # --- analysis ---------------------------------------------------------------
 
 # --- grading ----------------------------------------------------------------
