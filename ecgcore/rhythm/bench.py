@@ -458,6 +458,9 @@ def _cinc_vector(rd: Any) -> dict[str, float]:
     out["rr_max_ratio"] = float(rr.max() / np.median(rr))
     d = np.diff(rr)
     out["rr_nrmssd"] = float(np.sqrt(np.mean(d * d)) / np.mean(rr)) if d.size else np.nan
+    out["rr_cv"] = float(np.std(rr) / np.mean(rr))
+    out["rr_pnn50"] = float(np.mean(np.abs(d) > 0.05)) if d.size else np.nan
+    out["hr_bpm"] = float(60.0 / np.mean(rr))
     rr_post = rr_post_intervals(idx, fs, x.size, 3.0)
     feats, windows = BeatFeatureExtractor(fs).compute_with_windows(idx, rr_post, y, 0)
     cls = default_beat_classifier().classify(feats)
@@ -487,6 +490,12 @@ def _cinc_vector(rd: Any) -> dict[str, float]:
             out["avg_p_rel"] = float(np.ptp(avg[P_SLICE]) / qrs)
             out["avg_t_rel"] = float(np.ptp(avg[113:187]) / qrs)
             out["avg_qrs_mv"] = float(qrs)
+            base = float(np.median(avg[P_SLICE]))
+            r_sign = 1.0 if avg[75] - base >= 0 else -1.0  # polarity of the fiducial wave
+            t_region = avg[113:187] - base
+            out["avg_t_polarity"] = float(r_sign * t_region[np.argmax(np.abs(t_region))] / qrs)
+            out["avg_st_rel"] = float(r_sign * (np.mean(avg[95:105]) - base) / qrs)
+        out["in_dominant_mean"] = float(np.nanmean(feats[:, FEATURE_NAMES.index("in_dominant")]))
     return out
 
 
