@@ -571,12 +571,11 @@ class RhythmAnalyzer:
             self._v_run.append(t)
             run = self._v_run
             if len(run) >= 3 and not self._vt_alarmed:
-                rate = 60.0 * self.fs / np.median(np.diff(run))
+                # the last three ventricular beats faster than 100 bpm: the onset is the first
+                rate = 60.0 * self.fs / np.median(np.diff(run[-3:]))
                 if rate > 100.0:
                     self._vt_alarmed = True
-                    self._raise(
-                        "VT", run[0], f"ventricular run of {len(run)} beats at {rate:.0f} bpm"
-                    )
+                    self._raise("VT", run[-3], f"ventricular run at {rate:.0f} bpm")
 
     def _raise(self, kind: str, onset_idx: int, message: str) -> None:
         self._alarms.append(Alarm(kind, onset_idx / self.fs, self.n_samples / self.fs, message))
