@@ -31,7 +31,7 @@ from ecgcore.rhythm.trees import MODEL_DIR
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data-dir", default=None, help="PhysioNet data root")
-    p.add_argument("--cache", type=Path, default=Path("/tmp/ecgcore-rhythm"))
+    p.add_argument("--cache", type=Path, default=None, help="feature cache folder (optional)")
     p.add_argument("--out", type=Path, default=MODEL_DIR)
     args = p.parse_args(argv)
     db = get_database("cinc2017", args.data_dir)

@@ -63,7 +63,7 @@ def emit(*parts: object) -> None:
 
 
 def train(args: argparse.Namespace, db) -> None:
-    rows = [beat_rows(db, r, cache=args.cache) for r in DS1]
+    rows = [beat_rows(db, r) for r in DS1]  # computed afresh: what is shipped
     fit = fit_beats(rows)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"beats-{BEAT_VERSION}.npz"
@@ -113,7 +113,9 @@ def loo(args: argparse.Namespace, db) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data-dir", default=None, help="PhysioNet data root")
-    p.add_argument("--cache", type=Path, default=Path("/tmp/ecgcore-rhythm"))
+    p.add_argument(
+        "--cache", type=Path, default=Path("/tmp/ecgcore-rhythm"), help="feature cache (--loo)"
+    )
     p.add_argument("--out", type=Path, default=MODEL_DIR)
     p.add_argument("--loo", action="store_true", help="leave-one-record-out evaluation")
     p.add_argument("--detected", action="store_true", help="LOO on detected R-peaks")

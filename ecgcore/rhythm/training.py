@@ -117,7 +117,19 @@ def record_lead(recording: Any) -> int:
     return default_analysis_lead(recording)
 
 
+def _code_digest() -> str:
+    """Digest of the feature code: cached features are reused only while it is unchanged."""
+    import hashlib  # noqa: PLC0415
+
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in ("_preprocess.py", "_rhythm_numba.py", "features.py", "af.py", "vf.py"):
+        h.update((here / name).read_bytes())
+    return h.hexdigest()[:12]
+
+
 def _cached(cache: Path | None, name: str, make: Any) -> dict[str, np.ndarray]:
+    name = f"{_code_digest()}_{name}"
     if cache is not None:
         fn = cache / name
         if fn.exists():
