@@ -43,7 +43,7 @@ import math
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,7 +194,7 @@ def _analyze(task: _Task) -> tuple[Any, RhythmAnalysis, float]:
 
 
 # --------------------------------------------------------------------- rhythm
-def _intervals(rd: Any, codes: Sequence[str], markers: bool) -> list[tuple[float, float]]:
+def _intervals(rd: Any, codes: Iterable[str], markers: bool) -> list[tuple[float, float]]:
     from ecgcore.benchmarks.episodes import episodes_from_annotations  # noqa: PLC0415
 
     if rd.annotations is None:
@@ -666,11 +666,12 @@ def _emit(text: str) -> None:
 
 
 def _run(kind: str, config: Any, jobs: int) -> tuple[list[Any], tuple[Any, ...]]:
-    make, run, summarize = {
+    kinds: dict[str, tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]] = {
         "rhythm": (make_rhythm_tasks, run_rhythm_task, summarize_rhythm),
         "beats": (make_beats_tasks, run_beats_task, summarize_beats_rows),
         "cinc": (make_cinc_tasks, run_cinc_task, summarize_cinc),
-    }[kind]
+    }
+    make, run, summarize = kinds[kind]
     tasks = make(config)
     rows: list[Any] = []
     if jobs > 1:

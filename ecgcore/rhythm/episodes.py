@@ -222,8 +222,8 @@ class BeatRhythm:
             rr_all = np.diff(t[lo:hi]) / fs
             near = (t[lo + 1 : hi] >= t[k] - 5.0 * fs) & ~is_v[1:] & ~is_v[:-1]
             usable = rr_all[near & (rr_all < self.pause_s)]
-            rate = 60.0 / np.median(usable) if usable.size >= 2 else np.nan
-            code = self._sinus_code(rate)
+            bpm = float(60.0 / np.median(usable)) if usable.size >= 2 else float("nan")
+            code = self._sinus_code(bpm)
         if gap > self.asystole_s:
             code = "ASYS"
         elif has_next and gap > self.pause_s:
@@ -276,8 +276,8 @@ def paint(
     """
     cuts = {start_idx, end_idx}
     cuts.update(int(b) for b in beat_t if start_idx < b < end_idx)
-    for seg in segments:
-        for c in (seg.start_idx, seg.end_idx):
+    for segment in segments:
+        for c in (segment.start_idx, segment.end_idx):
             if start_idx < c < end_idx:
                 cuts.add(int(c))
     points = sorted(cuts)

@@ -154,7 +154,7 @@ def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray], meta: Mapping[
     out["meta_json"] = np.asarray(json.dumps(dict(meta), sort_keys=True))
     path = Path(path)
     with open(path, "wb") as fh:
-        np.savez_compressed(fh, **out)
+        np.savez_compressed(fh, **out)  # type: ignore[arg-type]
     return file_sha256(path)
 
 
