@@ -2,9 +2,9 @@
 
 For each beat, the RR intervals of the beats from ``back_s`` before to
 ``ahead_s`` after it (12 s and 5 s by default) are summarised, leaving out
-intervals that end at, or just after, an ectopic beat (ventricular or
-supraventricular premature: isolated ectopy is not fibrillation; in AF enough
-intervals remain irregular):
+intervals that end at, or just after, a ventricular beat (:data:`AF_ECTOPIC_CLASSES`;
+ventricular ectopy is not fibrillation; supraventricular beats stay in, since
+the beat classifier calls many beats in AF premature):
 
 * normalised RMSSD and median absolute successive difference (Dash et al.,
   2009; Petrenas et al., 2015);
@@ -40,6 +40,7 @@ from ecgcore.rhythm._rhythm_numba import sample_entropy
 from ecgcore.rhythm.trees import MODEL_DIR, load_checked_npz, manifest_entry
 
 __all__ = [
+    "AF_ECTOPIC_CLASSES",
     "AF_FEATURE_NAMES",
     "AF_MODEL",
     "AFModel",
@@ -50,6 +51,8 @@ __all__ = [
 
 #: Name of the shipped AF model in ``models/MANIFEST.json``.
 AF_MODEL: Final = "af"
+#: Beat classes whose intervals are left out of the AF windows.
+AF_ECTOPIC_CLASSES: Final = ("V",)
 
 #: Columns of :func:`af_features`.
 AF_FEATURE_NAMES: Final[tuple[str, ...]] = (
@@ -82,7 +85,7 @@ def af_features(
     t_s : ndarray, shape (n,)
         Beat times (s), increasing.
     is_ectopic : ndarray of bool, shape (n,)
-        Ectopic beats (classes V and S).
+        Beats of the :data:`AF_ECTOPIC_CLASSES`.
     p_windows : ndarray, shape (n, m)
         P-wave region of each beat on the beat grid (mV; NaN when missing).
     which : ndarray of int

@@ -43,7 +43,7 @@ from ecgcore._validate import as_signal_1d, check_fs
 from ecgcore.errors import SignalError
 from ecgcore.quality import QUALITY_INDICES, QUALITY_LIMITS, compute_indices
 from ecgcore.rhythm._preprocess import GRID_R, P_SLICE, CausalBandpass
-from ecgcore.rhythm.af import AFModel, af_features, default_af_model
+from ecgcore.rhythm.af import AF_ECTOPIC_CLASSES, AFModel, af_features, default_af_model
 from ecgcore.rhythm.alarms import Alarm
 from ecgcore.rhythm.beats import BeatClassifier, default_beat_classifier
 from ecgcore.rhythm.episodes import BeatRhythm, Episode, EpisodeBuilder, Segment, paint
@@ -602,7 +602,7 @@ class RhythmAnalyzer:
         hi = b.n
         which = np.arange(k0, k1) - lo
         feats = af_features(
-            b.t[lo:hi] / fs, np.isin(b.raw[lo:hi], ("V", "S")), b.pwin[lo:hi], which,
+            b.t[lo:hi] / fs, np.isin(b.raw[lo:hi], AF_ECTOPIC_CLASSES), b.pwin[lo:hi], which,
             back_s=12.0, ahead_s=cfg.effective_lookahead_s,
         )  # fmt: skip
         p_af = self.af_model.probability(feats)

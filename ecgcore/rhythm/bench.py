@@ -419,7 +419,11 @@ def _cinc_vector(rd: Any) -> dict[str, float]:
     """Summary numbers of one short record (no AF model output: it saw CinC 2017)."""
     from ecgcore.detect import detect_r_peaks  # noqa: PLC0415
     from ecgcore.rhythm._preprocess import P_SLICE, CausalBandpass  # noqa: PLC0415
-    from ecgcore.rhythm.af import AF_FEATURE_NAMES, af_features  # noqa: PLC0415
+    from ecgcore.rhythm.af import (  # noqa: PLC0415
+        AF_ECTOPIC_CLASSES,
+        AF_FEATURE_NAMES,
+        af_features,
+    )
     from ecgcore.rhythm.beats import default_beat_classifier  # noqa: PLC0415
     from ecgcore.rhythm.features import (  # noqa: PLC0415
         FEATURE_NAMES,
@@ -474,7 +478,9 @@ def _cinc_vector(rd: Any) -> dict[str, float]:
         if np.isfinite(col).any():
             q = np.nanpercentile(col, [10, 50, 90])
             out[f"{name}_p10"], out[f"{name}_p50"], out[f"{name}_p90"] = (float(v) for v in q)
-    af = af_features(idx / fs, np.isin(cls, ("V", "S")), windows[:, P_SLICE], np.arange(idx.size))
+    af = af_features(
+        idx / fs, np.isin(cls, AF_ECTOPIC_CLASSES), windows[:, P_SLICE], np.arange(idx.size)
+    )
     for j, name in enumerate(AF_FEATURE_NAMES):
         col = af[:, j]
         if np.isfinite(col).any():

@@ -30,7 +30,7 @@ from typing import Any, Final
 import numpy as np
 
 from ecgcore.rhythm._preprocess import P_SLICE, CausalBandpass
-from ecgcore.rhythm.af import AF_FEATURE_NAMES, af_features
+from ecgcore.rhythm.af import AF_ECTOPIC_CLASSES, AF_FEATURE_NAMES, af_features
 from ecgcore.rhythm.analyzer import RhythmConfig
 from ecgcore.rhythm.beats import BeatClassifier, load_beat_classifier
 from ecgcore.rhythm.features import FEATURE_NAMES, BeatFeatureExtractor, rr_post_intervals
@@ -249,7 +249,7 @@ def af_rows(
             y = CausalBandpass(rec.fs).process(x)
             rr_post = rr_post_intervals(idx, rec.fs, x.size, cfg.rr_cap_s)
             f, windows = BeatFeatureExtractor(rec.fs).compute_with_windows(idx, rr_post, y, 0)
-            ectopic = np.isin(beat_classifier.classify(f), ("V", "S"))
+            ectopic = np.isin(beat_classifier.classify(f), AF_ECTOPIC_CLASSES)
             feats = af_features(
                 idx / rec.fs, ectopic, windows[:, P_SLICE], np.arange(idx.size),
                 ahead_s=cfg.effective_lookahead_s,
