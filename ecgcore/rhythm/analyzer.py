@@ -104,8 +104,11 @@ class RhythmConfig:
         Let a beat continue a supraventricular run (see the module notes).
     af_hysteresis : float
         AF starts when its probability exceeds the model threshold plus this,
-        and ends when it falls below the threshold minus this (or when too few
-        regular intervals surround a beat to tell).
+        and ends when it falls below the threshold minus this.
+    af_hold_s : float
+        Beats with too few usable intervals around them (mostly ventricular
+        ectopy) keep the AF state this long after the last decided beat, then
+        end it.
     """
 
     pause_s: float = 2.0
@@ -121,6 +124,7 @@ class RhythmConfig:
     noise_window_s: float = 4.0
     svta_continuation: bool = True
     af_hysteresis: float = 0.1
+    af_hold_s: float = 10.0
 
     def __post_init__(self) -> None:
         for name in ("pause_s", "asystole_s", "lookahead_s", "rr_cap_s", "segment_s"):
@@ -362,6 +366,7 @@ class RhythmAnalyzer:
         self._beats = _Beats()
         self._n_c = 0  # beats with final rhythm
         self._af_state = False
+        self._af_seen = 0  # last beat with an AF decision
         self._prev_window: np.ndarray | None = None
         self._v_run: list[int] = []  # current run of ventricular beats (A stage)
         self._vt_alarmed = False
@@ -607,12 +612,20 @@ class RhythmAnalyzer:
         )  # fmt: skip
         p_af = self.af_model.probability(feats)
         state = self._af_state
-        # hysteresis around the model's threshold; too few usable intervals: not AF
-        for i, p in enumerate(np.nan_to_num(p_af, nan=0.0).tolist()):
-            if state and p < self.af_model.threshold - cfg.af_hysteresis:
-                state = False
-            elif not state and p > self.af_model.threshold + cfg.af_hysteresis:
-                state = True
+        hold = round(cfg.af_hold_s * fs)
+        # hysteresis around the model's threshold; a beat with too few usable
+        # intervals keeps the state for af_hold_s after the last one that had them
+        for i, p in enumerate(p_af.tolist()):
+            tk = int(b.t[k0 + i])
+            if np.isnan(p):
+                if state and tk - self._af_seen > hold:
+                    state = False
+            else:
+                self._af_seen = tk
+                if state and p < self.af_model.threshold - cfg.af_hysteresis:
+                    state = False
+                elif not state and p > self.af_model.threshold + cfg.af_hysteresis:
+                    state = True
             b.af[k0 + i] = state
         self._af_state = state
         t = b.t[: b.n]
