@@ -124,6 +124,9 @@ from ecgcore.rhythm import (
 __all__ += ["RhythmAnalysis", "RhythmAnalyzer", "RhythmConfig", "analyze_rhythm"]
 
 # --- analysis ---------------------------------------------------------------
+from ecgcore.analysis import RecordAnalysis, analyze_recording
+
+__all__ += ["RecordAnalysis", "analyze_recording"]
 
 # --- grading ----------------------------------------------------------------
 from ecgcore.grading import (

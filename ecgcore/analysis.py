@@ -17,6 +17,7 @@ from ecgcore.detect import detect_r_peaks
 from ecgcore.errors import SignalError
 from ecgcore.heart_rate import HeartRateSummary, heart_rate_summary
 from ecgcore.recording import Recording
+from ecgcore.rhythm import RhythmAnalysis, analyze_rhythm
 
 __all__ = ["RecordAnalysis", "analyze_recording", "default_analysis_lead"]
 
@@ -67,7 +68,7 @@ class RecordAnalysis:
     peaks_idx: np.ndarray
     heart_rate: HeartRateSummary
     missing_s: float
-    rhythm: Any = None
+    rhythm: RhythmAnalysis | None = None
 
     @property
     def n_beats(self) -> int:
@@ -105,7 +106,7 @@ def analyze_recording(
     lead : int or str, optional
         Lead index or name; lead II (or MLII) by default, else lead 0.
     rhythm : bool
-        Also classify beats and rhythm episodes when :mod:`ecgcore.rhythm` is available.
+        Also classify beats (AAMI N/S/V/F/Q) and rhythm episodes.
     """
     if rec.n_samples == 0:
         raise SignalError(f"record {rec.name!r} has no samples")
@@ -114,9 +115,7 @@ def analyze_recording(
     peaks = detect_r_peaks(signal_mv, rec.fs)
     summary = heart_rate_summary(peaks, rec.fs)
     missing_s = float(np.count_nonzero(np.isnan(signal_mv))) / rec.fs
-    rhythm_result = None
-    if rhythm:
-        rhythm_result = _analyze_rhythm(rec, idx, peaks)
+    rhythm_result = analyze_rhythm(rec, lead=idx, peaks=peaks) if rhythm else None
     logger.info("%s: %d beats on lead %s", rec.name, peaks.size, rec.lead_names[idx])
     return RecordAnalysis(
         record=rec.name,
@@ -128,11 +127,3 @@ def analyze_recording(
         missing_s=missing_s,
         rhythm=rhythm_result,
     )
-
-
-def _analyze_rhythm(rec: Recording, lead_idx: int, peaks: np.ndarray) -> Any:
-    try:
-        from ecgcore.rhythm import analyze_rhythm  # noqa: PLC0415 - optional stage
-    except ImportError:
-        return None
-    return analyze_rhythm(rec, lead=lead_idx, peaks=peaks)

@@ -22,7 +22,10 @@ from ecgcore.errors import ECGCoreError
 
 #: Command modules, in the order they appear in ``ecg --help``.
 COMMAND_MODULES: tuple[str, ...] = (
+    "demo",
     "info",
+    "detect",
+    "analyze",
     "log",
     "technician",
     "devices",
