@@ -29,7 +29,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ecgcore.cli.log import add_log_option
 from ecgcore.errors import ECGCoreError
 from ecgcore.grading import grade_recording, load_rubric, parse_interpretation
 from ecgcore.io import FORMATS, read_record
@@ -77,7 +76,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--json", action="store_true", help="print the grading as JSON")
     p.add_argument("--report", type=Path, default=None, metavar="DIR",
                    help="write the HTML and PDF report(s) here")  # fmt: skip
-    add_log_option(p)
+    p.add_argument(
+        "--log",
+        metavar="URL",
+        default=None,
+        help=f"write each grading to this ECG log (sqlite:///file, postgresql://..., or a path); "
+        f"default: ${ENV_LOG} when set, else no log entry",
+    )
     p.add_argument(
         "--subject",
         choices=SUBJECTS,
