@@ -75,6 +75,12 @@ class RecordAnalysis:
         """Number of detected beats."""
         return int(self.peaks_idx.size)
 
+    def rhythm_summary(self) -> str | None:
+        """One line of rhythm burden, e.g. ``"N 92.0%, AFIB 8.0%"`` (None without rhythm)."""
+        if self.rhythm is None:
+            return None
+        return ", ".join(f"{code} {pct:.1f}%" for code, pct in self.rhythm.burden().items())
+
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dictionary (plain Python types)."""
         out: dict[str, Any] = {

@@ -47,13 +47,7 @@ def _print_text(result: RecordAnalysis) -> None:
     print(f"beats       {result.n_beats}")
     print(result.heart_rate.describe())
     if result.rhythm is not None:
-        print(f"rhythm      {_rhythm_summary(result)}")
-
-
-def _rhythm_summary(result: RecordAnalysis) -> str | None:
-    if result.rhythm is None:
-        return None
-    return ", ".join(f"{k} {v:.1f}%" for k, v in result.rhythm.burden().items())
+        print(f"rhythm      {result.rhythm_summary()}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
                 patient=args.patient,
                 source="analyze",
                 heart_rate_bpm=result.heart_rate.mean_bpm,
-                rhythm=_rhythm_summary(result),
+                rhythm=result.rhythm_summary(),
                 alarms=tuple(a.message for a in result.rhythm.alarms) if result.rhythm else (),
             )
         if not args.json:

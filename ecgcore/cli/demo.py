@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from ecgcore.analysis import analyze_recording
 from ecgcore.io import Annotations, read_record, write_annotations
 from ecgcore.report import plot_beats
@@ -72,18 +70,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"lead {result.lead}: {result.n_beats} beats, heart rate {hr.mean_bpm:.0f} bpm")
     print(hr.describe())
     if result.rhythm is not None:
-        burden = ", ".join(f"{k} {v:.0f}%" for k, v in result.rhythm.burden().items())
-        print(f"rhythm: {burden}")
+        print(f"rhythm: {result.rhythm_summary()}")
     peaks = result.peaks_idx
     lead = rec.lead_index(result.lead)
-    ann = Annotations(
-        sample=peaks,
-        symbol=("N",) * peaks.size,
-        aux_note=("",) * peaks.size,
-        fs=rec.fs,
-        extension="qrs",
-        chan=np.full(peaks.size, lead, dtype=np.int64),
-    )
+    ann = Annotations.from_beats(peaks, rec.fs, chan=lead)
     # Written beside, not over, the logged record files: the log hashes those.
     analysis_dir = out / "analysis"
     print(f"annotations -> {write_annotations(analysis_dir, name, 'qrs', ann)}")

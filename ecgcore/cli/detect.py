@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from ecgcore.analysis import default_analysis_lead
 from ecgcore.cli._common import add_lead_option
 from ecgcore.detect import detect_r_peaks
@@ -40,14 +38,7 @@ def run(args: argparse.Namespace) -> int:
     lead = default_analysis_lead(rec) if args.lead is None else rec.lead_index(args.lead)
     peaks = detect_r_peaks(rec.lead_mv(lead), rec.fs)
     out_dir = args.out_dir if args.out_dir is not None else Path(args.record).resolve().parent
-    ann = Annotations(
-        sample=peaks,
-        symbol=("N",) * peaks.size,
-        aux_note=("",) * peaks.size,
-        fs=rec.fs,
-        extension=args.extension,
-        chan=np.full(peaks.size, lead, dtype=np.int64),
-    )
+    ann = Annotations.from_beats(peaks, rec.fs, extension=args.extension, chan=lead)
     path = write_annotations(out_dir, rec.name, args.extension, ann)
     print(f"{rec.name}: {peaks.size} R-peaks on lead {rec.lead_names[lead]} -> {path}")
     sys.stdout.flush()

@@ -102,6 +102,30 @@ class Annotations:
     def __len__(self) -> int:
         return int(self.sample.size)
 
+    @classmethod
+    def from_beats(
+        cls,
+        sample: np.ndarray,
+        fs: float,
+        *,
+        extension: str = "qrs",
+        symbol: str = "N",
+        chan: int | None = None,
+    ) -> Annotations:
+        """Annotate every beat at ``sample`` (sample indices) with one ``symbol``.
+
+        ``chan`` is the lead index the beats were detected on (stored per annotation).
+        """
+        sample = np.asarray(sample, dtype=np.int64)
+        return cls(
+            sample=sample,
+            symbol=(symbol,) * sample.size,
+            aux_note=("",) * sample.size,
+            fs=fs,
+            extension=extension,
+            chan=None if chan is None else np.full(sample.size, chan, dtype=np.int64),
+        )
+
     @property
     def time_s(self) -> np.ndarray:
         """Annotation times in seconds from the start of the record."""
