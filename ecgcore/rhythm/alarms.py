@@ -23,14 +23,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["ALARM_KINDS", "Alarm"]
+__all__ = ["ALARM_KINDS", "ALARM_RHYTHMS", "Alarm"]
 
-#: Alarm kinds and their meaning.
+#: Alarm kinds and their meaning, gravest first.
 ALARM_KINDS: Final = {
     "VF": "ventricular fibrillation/flutter",
     "VT": "ventricular tachycardia",
     "ASYS": "asystole",
     "PAUSE": "pause",
+}
+
+#: Alarm kind -> rhythm codes (episodes) during which the alarm's condition lasts.
+#: A live monitor keeps an alarm raised while the rhythm is one of these and
+#: clears it once the episodes show another (:class:`ecgcore.rhythm.stage.RhythmStage`).
+ALARM_RHYTHMS: Final = {
+    "VF": ("VF", "VFL"),
+    "VT": ("VT",),
+    "ASYS": ("ASYS",),
+    "PAUSE": ("PAUSE",),
 }
 
 

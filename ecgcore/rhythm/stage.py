@@ -2,30 +2,83 @@
 
 :class:`RhythmStage` follows the pipeline's stage protocol: ``process(data)``
 with the block's samples (a :class:`~ecgcore.stream.pipeline.StageInput`) and
-``finish()``, each returning events. It runs a :class:`RhythmAnalyzer` on one
-lead (II by default) with its own R-peak detector, treats lead-off samples as
-missing, and reports on the device's sample counter:
+``finish()``, each returning events. It runs a
+:class:`~ecgcore.rhythm.analyzer.RhythmAnalyzer` on one lead, treating lead-off
+samples as missing. By default that lead is the pipeline's detection lead and
+the analyzer takes the pipeline's own R-peaks (one detector for the display,
+the heart rate and the rhythm); on another lead, or when the pipeline detects
+on a combination of leads, the stage runs its own detector on its lead. Either
+way its beats and episodes are those of :func:`~ecgcore.rhythm.analyze_rhythm`
+on the same samples, whatever the chunking.
 
-* :class:`BeatClassEvent`: a beat's AAMI class, final about 4-6 s after it;
-* :class:`RhythmEpisodeEvent`: a rhythm episode that closed (about 9 s after
-  its end at most);
-* :class:`RhythmAlarmEvent`: VF/VFL, VT, asystole, pause (within 10 s of onset).
+Events, on the device's sample counter:
+
+* :class:`BeatClassEvent`: a beat's AAMI class, final about 3.5-6 s after it;
+* :class:`RhythmEpisodeEvent`: a rhythm episode that closed;
+* :class:`RhythmLabelEvent`: the rhythm now (the latest analysed episode) changed;
+* :class:`RhythmAlarmEvent`: an alarm (VF/VFL, VT, asystole, pause) raised or
+  cleared.
+
+Alarms latch, as on a bedside monitor: a raised alarm stays active until the
+analysed episodes show, from ``clear_grace_s`` after its onset on, a rhythm
+that is not the alarm's (:data:`~ecgcore.rhythm.alarms.ALARM_RHYTHMS`); it is
+then cleared at the start of that rhythm. Raising and clearing are logged on
+the ``ecgcore`` logger.
+
+:class:`RhythmStatus` is the display side: fed the pipeline's events, it keeps
+the rhythm label and the active alarms a monitor shows (``ecg monitor``, the
+web station).
 """
 
 from __future__ import annotations
 
+import logging
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 
-from ecgcore.rhythm.alarms import Alarm
+from ecgcore.rhythm.alarms import ALARM_KINDS, ALARM_RHYTHMS
 from ecgcore.rhythm.analyzer import RhythmAnalyzer, RhythmConfig, RhythmUpdate
+from ecgcore.rhythm.episodes import Episode
 
-__all__ = ["BeatClassEvent", "RhythmAlarmEvent", "RhythmEpisodeEvent", "RhythmStage"]
+__all__ = [
+    "ALARM_CLEAR_GRACE_S",
+    "LEAD_PREFERENCE",
+    "RHYTHM_NAMES",
+    "BeatClassEvent",
+    "RhythmAlarmEvent",
+    "RhythmEpisodeEvent",
+    "RhythmLabelEvent",
+    "RhythmStage",
+    "RhythmStatus",
+    "live_rhythm_stages",
+]
 
-#: Leads tried, in order, when none is given.
+logger = logging.getLogger("ecgcore")
+
+#: Leads tried, in order, when neither a lead nor the pipeline's detection lead is known.
 LEAD_PREFERENCE: Final = ("II", "MLII", "ECG", "I", "V5", "V1")
+
+#: Readable names of the rhythm codes (MIT-BIH aux-note vocabulary).
+RHYTHM_NAMES: Final = {
+    "N": "sinus rhythm", "SBR": "sinus bradycardia", "STACH": "sinus tachycardia",
+    "AFIB": "atrial fibrillation", "AFL": "atrial flutter",
+    "SVTA": "supraventricular tachyarrhythmia", "B": "ventricular bigeminy",
+    "T": "ventricular trigeminy", "VT": "ventricular tachycardia",
+    "IVR": "idioventricular rhythm", "VFL": "ventricular flutter",
+    "VF": "ventricular fibrillation", "PAUSE": "pause", "ASYS": "asystole",
+    "P": "paced rhythm", "NOISE": "noise",
+}  # fmt: skip
+
+#: Seconds after an alarm's onset during which other rhythms do not clear it:
+#: the episodes may place the start of the alarm's rhythm a beat or a 1 s
+#: segment away from the alarm's onset.
+ALARM_CLEAR_GRACE_S: Final = 2.0
+
+#: Seconds of closed episodes kept to decide the clearing of alarms raised late.
+_KEEP_EPISODES_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -38,7 +91,11 @@ class BeatClassEvent:
 
 @dataclass(frozen=True)
 class RhythmEpisodeEvent:
-    """A closed rhythm episode ``[sample, end_sample)`` (device sample counter)."""
+    """A closed rhythm episode ``[sample, end_sample)`` (device sample counter).
+
+    ``rhythm`` is the MIT-BIH code (``N``, ``AFIB``, ``VT``, ...); ``start_s``
+    and ``end_s`` are seconds from the start of the stream.
+    """
 
     sample: int
     end_sample: int
@@ -48,70 +105,280 @@ class RhythmEpisodeEvent:
 
 
 @dataclass(frozen=True)
-class RhythmAlarmEvent:
-    """An alarm; ``sample`` is its onset on the device sample counter."""
+class RhythmLabelEvent:
+    """The rhythm now changed: an episode of ``rhythm`` (code) began at ``sample``.
+
+    ``label`` is its readable name (:data:`RHYTHM_NAMES`).
+    """
 
     sample: int
-    alarm: Alarm
+    rhythm: str
+    label: str
+
+
+@dataclass(frozen=True)
+class RhythmAlarmEvent:
+    """An alarm raised (``active``) or cleared.
+
+    Attributes
+    ----------
+    sample : int
+        Raised: the onset. Cleared: where the alarm's rhythm ended.
+    alarm : str
+        Kind, one of :data:`~ecgcore.rhythm.alarms.ALARM_KINDS`.
+    active : bool
+        True when raised, False when cleared.
+    message : str
+        Human-readable summary.
+    onset_sample : int
+        Onset of the alarm's condition (device sample counter).
+    decided_sample : int
+        Stream position when raised or cleared (device sample counter).
+    onset_s, decided_s : float
+        The same, seconds from the start of the stream; for a raised alarm
+        ``decided_s - onset_s`` is the alarm delay.
+    """
+
+    sample: int
+    alarm: str
+    active: bool
+    message: str
+    onset_sample: int
+    decided_sample: int
+    onset_s: float
+    decided_s: float
+
+    @property
+    def delay_s(self) -> float:
+        """Seconds from the onset to the decision (the alarm delay when raised)."""
+        return self.decided_s - self.onset_s
+
+
+def _choose_column(names: tuple[str, ...], lead: str | int | None, detection: str | None) -> int:
+    if isinstance(lead, int):
+        if not 0 <= lead < len(names):
+            raise ValueError(f"lead {lead} out of range for {len(names)} leads")
+        return lead
+    if isinstance(lead, str):
+        if lead not in names:
+            raise ValueError(f"lead {lead!r} not among {names}")
+        return names.index(lead)
+    if detection in names:
+        return names.index(detection)
+    upper = [n.upper() for n in names]
+    pref = [p for p in LEAD_PREFERENCE if p.upper() in upper]
+    return upper.index(pref[0].upper()) if pref else 0
 
 
 class RhythmStage:
-    """Beat classes, rhythm episodes and alarms of one lead in the live pipeline.
+    """Beat classes, rhythm episodes, the rhythm label and alarms in the live pipeline.
 
     Parameters
     ----------
     lead : str or int, optional
-        Lead name or column; the first of :data:`LEAD_PREFERENCE` present by default.
+        Lead name or column. Default: the pipeline's detection lead (with its
+        R-peaks), else the first of :data:`LEAD_PREFERENCE` present.
     config : RhythmConfig, optional
         Analysis settings.
+    clear_grace_s : float
+        See :data:`ALARM_CLEAR_GRACE_S` (seconds).
     """
 
-    def __init__(self, *, lead: str | int | None = None, config: RhythmConfig | None = None):
+    def __init__(
+        self,
+        *,
+        lead: str | int | None = None,
+        config: RhythmConfig | None = None,
+        clear_grace_s: float = ALARM_CLEAR_GRACE_S,
+    ) -> None:
+        if not clear_grace_s >= 0:
+            raise ValueError(f"clear_grace_s must be >= 0 s, got {clear_grace_s!r}")
         self.lead = lead
         self.config = config
-        self._analyzer: RhythmAnalyzer | None = None
+        self.clear_grace_s = float(clear_grace_s)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the stream (the next block starts a new one)."""
+        self.analyzer: RhythmAnalyzer | None = None
+        self.lead_name: str | None = None
+        self.own_detector = False
         self._origin = 0
         self._column = 0
+        self._active: dict[str, RhythmAlarmEvent] = {}
+        self._label: str | None = None
+        self._closed: deque[Episode] = deque()
+
+    @property
+    def active_alarms(self) -> dict[str, RhythmAlarmEvent]:
+        """Alarm kind -> the event that raised it, for the alarms active now."""
+        return dict(self._active)
 
     def _setup(self, data: Any) -> RhythmAnalyzer:
         names = tuple(data.lead_names)
-        if isinstance(self.lead, int):
-            if not 0 <= self.lead < len(names):
-                raise ValueError(f"lead {self.lead} out of range for {len(names)} leads")
-            self._column = self.lead
-        elif isinstance(self.lead, str):
-            if self.lead not in names:
-                raise ValueError(f"lead {self.lead!r} not among {names}")
-            self._column = names.index(self.lead)
-        else:
-            upper = [n.upper() for n in names]
-            pref = [p for p in LEAD_PREFERENCE if p.upper() in upper]
-            self._column = upper.index(pref[0].upper()) if pref else 0
+        detection = getattr(data, "detection_lead", None)
+        self._column = _choose_column(names, self.lead, detection)
+        self.lead_name = names[self._column]
+        self.own_detector = self.lead_name != detection
         self._origin = int(data.first_sample)
-        return RhythmAnalyzer(data.fs, config=self.config)
-
-    def _events(self, update: RhythmUpdate, fs: float) -> list[Any]:
-        o = self._origin
-        out: list[Any] = [BeatClassEvent(o + b.sample, b.aami) for b in update.beats]
-        for e in update.episodes:
-            s0, s1 = e.start_s(fs), e.end_s(fs)
-            out.append(RhythmEpisodeEvent(o + e.start_idx, o + e.end_idx, e.rhythm, s0, s1))
-        out += [RhythmAlarmEvent(o + round(a.onset_s * fs), a) for a in update.alarms]
-        return out
+        source = "its own detector" if self.own_detector else "the pipeline's detector"
+        logger.info("rhythm analysis on lead %s, R-peaks from %s", self.lead_name, source)
+        return RhythmAnalyzer(data.fs, config=self.config, detect=self.own_detector)
 
     def process(self, data: Any) -> list[Any]:
         """Analyse one block; return the events it made final."""
-        if self._analyzer is None:
-            if data.mv.shape[0] == 0:
+        if self.analyzer is None:
+            self.analyzer = self._setup(data)
+        n = data.mv.shape[0]
+        if self.own_detector:
+            if n == 0:
                 return []
-            self._analyzer = self._setup(data)
+            return self._events(self.analyzer.process(self._lead(data)))
+        peaks = np.asarray(data.peaks, dtype=np.int64) - self._origin
+        if n == 0 and peaks.size == 0:
+            return []
+        return self._events(self.analyzer.process(self._lead(data), peaks))
+
+    def finish(self) -> list[Any]:
+        """End of stream: the remaining beats, episodes and alarms."""
+        if self.analyzer is None:
+            return []
+        return self._events(self.analyzer.finish())
+
+    def _lead(self, data: Any) -> np.ndarray:
         x = np.array(data.mv[:, self._column], dtype=np.float64)
         if data.lead_off is not None:
             x[np.asarray(data.lead_off)[:, self._column]] = np.nan
-        return self._events(self._analyzer.process(x), data.fs)
+        return x
 
-    def finish(self) -> list[Any]:
-        """End of stream: the remaining beats and episodes."""
-        if self._analyzer is None:
-            return []
-        return self._events(self._analyzer.finish(), self._analyzer.fs)
+    # ---------------------------------------------------------------- events
+    def _events(self, update: RhythmUpdate) -> list[Any]:
+        assert self.analyzer is not None
+        fs, o = self.analyzer.fs, self._origin
+        now = self.analyzer.n_samples
+        out: list[Any] = [BeatClassEvent(o + b.sample, b.aami) for b in update.beats]
+        for a in update.alarms:
+            onset = round(a.onset_s * fs)
+            if a.kind in self._active:
+                logger.info("alarm %s again at %.1f s (still raised)", a.kind, a.onset_s)
+                continue
+            ev = RhythmAlarmEvent(
+                o + onset, a.kind, True, a.message, o + onset, o + now, onset / fs, now / fs
+            )
+            self._active[a.kind] = ev
+            logger.warning(
+                "ALARM %s raised: %s; onset %.1f s, raised at %.1f s",
+                a.kind, a.message, ev.onset_s, ev.decided_s,
+            )  # fmt: skip
+            out.append(ev)
+        for e in update.episodes:
+            out.append(RhythmEpisodeEvent(o + e.start_idx, o + e.end_idx, e.rhythm,
+                                          e.start_idx / fs, e.end_idx / fs))  # fmt: skip
+            self._closed.append(e)
+        while self._closed and self._closed[0].end_idx < now - round(_KEEP_EPISODES_S * fs):
+            self._closed.popleft()
+        painted = [*self._closed, *([update.current] if update.current is not None else [])]
+        out += self._clear_alarms(painted, now)
+        if painted and painted[-1].rhythm != self._label:
+            last = painted[-1]
+            self._label = last.rhythm
+            label = RHYTHM_NAMES.get(last.rhythm, last.rhythm)
+            out.append(RhythmLabelEvent(o + last.start_idx, last.rhythm, label))
+        return out
+
+    def _clear_alarms(self, painted: list[Episode], now: int) -> list[RhythmAlarmEvent]:
+        """Clear the alarms whose rhythm the episodes show has ended."""
+        assert self.analyzer is not None
+        fs, o = self.analyzer.fs, self._origin
+        grace = round(self.clear_grace_s * fs)
+        out = []
+        for kind, raised in list(self._active.items()):
+            after = raised.onset_sample - o + grace
+            for ep in painted:
+                if ep.rhythm in ALARM_RHYTHMS.get(kind, ()):
+                    continue
+                start = max(ep.start_idx, after)
+                if start < ep.end_idx:
+                    del self._active[kind]
+                    name = ALARM_KINDS.get(kind, kind)
+                    message = f"{name} ended ({RHYTHM_NAMES.get(ep.rhythm, ep.rhythm)})"
+                    ev = RhythmAlarmEvent(
+                        o + start, kind, False, message, raised.onset_sample, o + now,
+                        raised.onset_s, now / fs,
+                    )  # fmt: skip
+                    logger.warning(
+                        "ALARM %s cleared: %s at %.1f s (onset %.1f s)",
+                        kind, message, start / fs, raised.onset_s,
+                    )  # fmt: skip
+                    out.append(ev)
+                    break
+        return out
+
+
+def live_rhythm_stages(
+    fs: float, *, lead: str | int | None = None, config: RhythmConfig | None = None
+) -> tuple[RhythmStage, ...]:
+    """The rhythm stage for a live pipeline at ``fs``, or none (logged) if it cannot run.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate of the device, Hz (the analysis needs 100-2000 Hz).
+    lead, config
+        As for :class:`RhythmStage`.
+    """
+    if not 100.0 <= float(fs) <= 2000.0:
+        logger.warning("no live rhythm analysis at %g Hz (it needs 100-2000 Hz)", fs)
+        return ()
+    return (RhythmStage(lead=lead, config=config),)
+
+
+class RhythmStatus:
+    """What a monitor shows of the rhythm: the rhythm label and the active alarms.
+
+    Feed it every pipeline event with :meth:`feed`. It reads the events of
+    :class:`RhythmStage` and, from any other stage, events by their fields: an
+    ``alarm`` (str kind) with ``active`` (bool) and ``message`` raises or clears
+    that alarm; a ``rhythm`` (str) sets the label shown.
+    """
+
+    def __init__(self) -> None:
+        self.label: str | None = None
+        self.alarms: dict[str, Any] = {}  # kind -> the event that raised it
+
+    def feed(self, event: Any) -> bool:
+        """Take one event; True when it changed the rhythm label or the alarms."""
+        if isinstance(event, (BeatClassEvent, RhythmEpisodeEvent)):
+            return False
+        if isinstance(event, RhythmLabelEvent):
+            self.label = event.label
+            return True
+        changed = False
+        label = getattr(event, "rhythm", None)
+        if isinstance(label, str):
+            self.label = label
+            changed = True
+        kind = getattr(event, "alarm", None)
+        if isinstance(kind, str):
+            if bool(getattr(event, "active", True)):
+                self.alarms[kind] = event
+            else:
+                self.alarms.pop(kind, None)
+            changed = True
+        return changed
+
+    def active_alarms(self) -> list[str]:
+        """Kinds of the active alarms, gravest first (:data:`ALARM_KINDS` order)."""
+        order = list(ALARM_KINDS)
+        return sorted(self.alarms, key=lambda k: order.index(k) if k in order else len(order))
+
+    def shown_rhythm(self) -> str | None:
+        """The rhythm to show: the gravest active alarm's, else the latest label.
+
+        Episode labels become final seconds after the beats (the analysis looks
+        ahead); alarms come sooner, so while one is raised its rhythm is shown.
+        """
+        for kind in self.active_alarms():
+            if kind in ALARM_RHYTHMS:
+                return RHYTHM_NAMES[ALARM_RHYTHMS[kind][0]]
+        return self.label

@@ -132,6 +132,15 @@ class StageInput:
         Sampling rate, Hz.
     lead_names : tuple of str
         Channel names.
+    detection_lead : str or None
+        Lead the R-peaks were detected on (``"combined"`` for several leads;
+        None if unknown).
+
+    Notes
+    -----
+    At the end of the stream the pipeline hands its stages one more input
+    without samples, carrying the R-peaks its detector confirmed last, before
+    calling their ``finish()``.
     """
 
     first_sample: int
@@ -141,6 +150,7 @@ class StageInput:
     peaks: tuple[int, ...]
     fs: float
     lead_names: tuple[str, ...]
+    detection_lead: str | None = None
 
 
 class PipelineStage(Protocol):
@@ -414,7 +424,7 @@ class LivePipeline:
         if self.stages:
             data = StageInput(
                 first, mv, display, lead_off, tuple(int(p) for p in peaks), self.fs,
-                self.lead_names,
+                self.lead_names, self.detection_lead,
             )  # fmt: skip
             for stage in self.stages:
                 events.extend(stage.process(data))
@@ -444,6 +454,15 @@ class LivePipeline:
         events: list[Any] = self._peak_events(peaks, stamp)
         end = self.next_sample if self.next_sample is not None else 0
         events += self._heart_rate_events(peaks, end)
+        if self.stages and peaks.size:
+            ch = self.info.n_channels
+            empty = np.zeros((0, ch))
+            last = StageInput(
+                end, empty, empty, np.zeros((0, ch), bool), tuple(int(p) for p in peaks),
+                self.fs, self.lead_names, self.detection_lead,
+            )  # fmt: skip
+            for stage in self.stages:
+                events.extend(stage.process(last))
         for stage in self.stages:
             events.extend(stage.finish())
         events.append(EndEvent(end, reason))

@@ -41,7 +41,11 @@ def test_stage_in_live_pipeline_matches_batch() -> None:
     assert [(e.rhythm, e.sample - origin, e.end_sample - origin) for e in episodes] == [
         tuple(ep) for ep in whole.episodes
     ]
-    vf = [(t, e) for t, e in events if isinstance(e, RhythmAlarmEvent) and e.alarm.kind == "VF"]
+    vf = [
+        (t, e)
+        for t, e in events
+        if isinstance(e, RhythmAlarmEvent) and e.alarm == "VF" and e.active
+    ]
     assert vf
     stamp, first = vf[0]
     assert abs((first.sample - origin) / FS - 30.0) < 2.0
