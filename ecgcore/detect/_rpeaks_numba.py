@@ -34,8 +34,12 @@ Per internal sample
 5. Maxima of the feature above a floor (a hump ends when the feature falls
    below half its maximum, or a timeout after it) are held for a pre-blanking
    interval of 250 ms; a larger one arriving meanwhile replaces the held one
-   (so a P-wave yields to its QRS), a smaller one is dropped. A released
-   candidate carries its largest ``|d|`` and a baseline-shift flag.
+   (so a P-wave yields to its QRS), a smaller one is dropped. A candidate that
+   already looks like a QRS (above the strong level, steep, no baseline shift,
+   no more than 100 ms before the median RR is due; see :func:`_hold_length`)
+   is released at once, which cuts the confirmation delay of regular beats
+   from about 400 ms to under 200 ms. A released candidate carries its largest
+   ``|d|`` and a baseline-shift flag.
 6. During the first 8 s candidates are only queued; the initial QRS level is
    the median of the largest candidate of each second (one artifact cannot set
    it), then the queue is decided by the rules below, so short records and
@@ -93,7 +97,11 @@ P_RR_MAX = 18  # longest RR interval used for the search-back interval (f)
 P_SB_MIN_GAP = 19  # search-back candidates start this long after a QRS (f)
 P_BASE_SPAN = 20  # isoelectric level from +/- this around the QRS centre (f)
 P_LEARN_BIN = 21  # learning: one initial QRS level per bin of this length (f)
-N_PARAMS = 22
+P_PREBLANK_STRONG = 22  # pre-blanking of a candidate already above the strong level (i)
+P_STRONG = 23  # strong level's position between the noise and QRS levels
+P_STRONG_SLOPE = 24  # least slope of a strong candidate, relative to the last QRS's
+P_STRONG_EARLY = 25  # a strong candidate is at most this much earlier than the median RR (f)
+N_PARAMS = 26
 
 # integer state
 I_N = 0  # absolute index of the next input sample
@@ -120,7 +128,8 @@ I_NNOISE = 20  # noise peaks seen
 I_NRR = 21  # RR intervals seen
 I_NEXT_EVENT = 22  # next sample at which a timer (release, learning, search-back) is due
 I_EMIT_POS = 23  # position of a hump that ended when a timer was due
-N_ISTATE = 24
+I_HOLD_END = 24  # sample at which the held candidate is released
+N_ISTATE = 25
 
 # float state
 F_CUR = 0  # decimator: weighted sum of the current block
@@ -481,6 +490,39 @@ def _release(st) -> None:
 
 
 @jit
+def _hold_length(st, pos: int, val: float) -> int:
+    """Pre-blanking interval (full-rate samples) of the candidate at ``pos``.
+
+    A candidate that already looks like a confirmed QRS (after learning, feature
+    peak ``val`` above the strong level between the noise and QRS levels, no
+    baseline shift, and a slope of at least ``strong_slope`` times the last
+    QRS's) is released after the short interval: a larger peak so soon after a
+    QRS is its T-wave, which the refractory period and the T-wave check reject.
+    Other candidates are held for the full interval, so that a P-wave (broad,
+    with a gentler slope than its QRS) yields to the QRS that follows it.
+    """
+    par = st[0]
+    ist = st[1]
+    fst = st[2]
+    dec = int(par[P_D])
+    long_hold = int(par[P_PREBLANK]) * dec
+    if ist[I_LEARNING] == 1 or ist[I_NQRS] == 0:
+        return long_hold
+    noise = fst[F_NOISE_LEVEL]
+    if val <= noise + par[P_STRONG] * (fst[F_QRS_LEVEL] - noise):
+        return long_hold
+    if ist[I_NRR] == 0 or ist[I_LAST_QRS] < 0:
+        return long_hold
+    rr = _median8(st[4][B_RR], ist[I_NRR])
+    if pos - ist[I_LAST_QRS] < rr - par[P_STRONG_EARLY]:
+        return long_hold
+    der, bls = _slope_features(st, pos)
+    if bls != 0.0 or der < par[P_STRONG_SLOPE] * fst[F_LASTMAX]:
+        return long_hold
+    return int(par[P_PREBLANK_STRONG]) * dec
+
+
+@jit
 def _hold(st, pos: int, val: float) -> None:
     """Pre-blanking: hold a feature peak unless a larger one is already held."""
     ist = st[1]
@@ -490,6 +532,7 @@ def _hold(st, pos: int, val: float) -> None:
     ist[I_HOLD_POS] = pos
     fst[F_HOLD_VAL] = val
     ist[I_HOLD_AT] = ist[I_NOW]
+    ist[I_HOLD_END] = ist[I_NOW] + _hold_length(st, pos, val)
 
 
 @jit
@@ -523,7 +566,7 @@ def _next_event(st) -> None:
     lag = (int(par[P_PREBLANK]) + int(par[P_PEAK_TIMEOUT])) * dec
     t = 1 << 62
     if ist[I_HOLD_AT] >= 0:
-        t = min(t, ist[I_HOLD_AT] + int(par[P_PREBLANK]) * dec)
+        t = min(t, ist[I_HOLD_END])
     if ist[I_LEARNING] == 1:
         if ist[I_LEARN_END] >= 0:
             t = min(t, ist[I_LEARN_END])
@@ -561,7 +604,7 @@ def _on_event(st, event: int) -> None:
         _next_event(st)
         return
     i = ist[I_NOW]
-    if ist[I_HOLD_AT] >= 0 and i >= ist[I_HOLD_AT] + int(par[P_PREBLANK]) * dec:
+    if ist[I_HOLD_AT] >= 0 and i >= ist[I_HOLD_END]:
         _release(st)
     if event & EV_EMIT:
         _hold(st, ist[I_EMIT_POS], fst[F_EMIT_VAL])
@@ -622,7 +665,7 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
     hold_at = ist[I_HOLD_AT]
     hold_pos = ist[I_HOLD_POS]
     hold_val = fst[F_HOLD_VAL]
-    hold_end = int(par[P_PREBLANK]) * dec
+    hold_end = ist[I_HOLD_END]
     cur = fst[F_CUR]
     nxt = fst[F_NXT]
     carry = fst[F_CARRY]
@@ -681,6 +724,7 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
                     ist[I_PK_TIME] = pk_time
                     fst[F_PK_MAX] = pk_max
                     ist[I_HOLD_AT] = hold_at
+                    ist[I_HOLD_END] = hold_end
                     ist[I_HOLD_POS] = hold_pos
                     fst[F_HOLD_VAL] = hold_val
                     _on_event(st, EV_GAP)
@@ -761,7 +805,8 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
                     hold_at = i
                     hold_pos = pk_pos
                     hold_val = pk_max
-                    next_event = min(next_event, i + hold_end)
+                    hold_end = i + _hold_length(st, pk_pos, pk_max)
+                    next_event = min(next_event, hold_end)
             pk_max = 0.0
             pk_time = 0
         f_last = feat
@@ -770,10 +815,12 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
         if event != EV_END:
             ist[I_NOW] = i
             ist[I_HOLD_AT] = hold_at
+            ist[I_HOLD_END] = hold_end
             ist[I_HOLD_POS] = hold_pos
             fst[F_HOLD_VAL] = hold_val
             _on_event(st, event)
             hold_at = ist[I_HOLD_AT]
+            hold_end = ist[I_HOLD_END]
             hold_pos = ist[I_HOLD_POS]
             hold_val = fst[F_HOLD_VAL]
             next_event = ist[I_NEXT_EVENT]
@@ -787,6 +834,7 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
     ist[I_PK_POS] = pk_pos
     ist[I_PK_TIME] = pk_time
     ist[I_HOLD_AT] = hold_at
+    ist[I_HOLD_END] = hold_end
     ist[I_HOLD_POS] = hold_pos
     ist[I_NEXT_EVENT] = next_event
     fst[F_HOLD_VAL] = hold_val

@@ -36,6 +36,10 @@ class _Tuning:
     window_s: float = 0.100  # moving average of |derivative|
     deriv_s: float = 1.0 / 30.0  # derivative lag: first zero at the 30 Hz band edge
     preblank_s: float = 0.250
+    preblank_strong_s: float = 0.0  # pre-blanking of candidates that already look like a QRS
+    strong: float = 0.3125  # strong level between the noise and QRS levels
+    strong_slope: float = 0.5  # least slope of a strong candidate, relative to the last QRS
+    strong_early_s: float = 0.1  # a strong candidate comes at most this much before the median RR
     peak_timeout_s: float = 0.095
     twave_s: float = 0.360
     twave_ratio: float = 0.5
@@ -124,6 +128,10 @@ def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, tuple[np.ndarra
     p[_k.P_W] = w
     p[_k.P_K] = k
     p[_k.P_PREBLANK] = internal(tuning.preblank_s)
+    p[_k.P_PREBLANK_STRONG] = internal(tuning.preblank_strong_s)
+    p[_k.P_STRONG] = tuning.strong
+    p[_k.P_STRONG_SLOPE] = tuning.strong_slope
+    p[_k.P_STRONG_EARLY] = full(tuning.strong_early_s)
     p[_k.P_PEAK_TIMEOUT] = internal(tuning.peak_timeout_s)
     p[_k.P_BLS_WIN] = internal(tuning.bls_win_s)
     p[_k.P_BLS_PAIR] = tuning.bls_pair_s * fs_i
@@ -163,10 +171,12 @@ class RPeakDetector:
     -----
     Feed consecutive chunks of one lead in mV to :meth:`process`; each call
     returns the R-peaks (absolute sample indices from the start of the stream,
-    int64, increasing) confirmed by that chunk. Peaks are confirmed with a delay
-    of a few hundred ms, up to about 1.5 RR intervals for beats found by
-    search-back; the beats of the first 8 s (while the detector learns the
-    signal's levels) are confirmed together at their end. :meth:`finish`
+    int64, increasing) confirmed by that chunk. Regular beats are confirmed
+    about 150-200 ms after the R-peak, beats that could still yield to a larger
+    peak (a P-wave to its QRS) after the 250 ms pre-blanking interval, about
+    400 ms, and beats found by search-back up to about 1.5 RR intervals later;
+    the beats of the first 8 s (while the detector learns the signal's levels)
+    are confirmed together at their end. :meth:`finish`
     returns the peaks still pending at the end of the stream. NaN or inf
     samples mean "no signal": no peak is placed there and the detector restarts
     cleanly when the signal returns. The peaks of ``process`` over any chunking
