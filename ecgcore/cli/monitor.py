@@ -2,9 +2,16 @@
 
 On a terminal the view is a ``rich`` live display: one braille trace per lead
 (newest samples at the right), R-peak marks under the detection lead, the heart
-rate, lead-off and quality warnings, and the device's dropped/corrupt counters.
-Without a terminal (pipes, logs, CI) it prints a summary line every
-``--summary-every`` seconds instead. ``--duration`` ends it (exit 0); so does Ctrl-C.
+rate, the rhythm, alarms, lead-off and quality warnings, and the device's
+dropped/corrupt counters. Without a terminal (pipes, logs, CI) it prints a
+summary line every ``--summary-every`` seconds instead, and one line per rhythm
+change and per alarm raised or cleared. ``--duration`` ends it (exit 0); so
+does Ctrl-C.
+
+Rhythm and alarms come from the live rhythm stage
+(:class:`ecgcore.rhythm.stage.RhythmStage`, as in the web station): VF/VFL,
+VT, asystole and pause alarms with their onset, latched until the rhythm ends,
+and logged on the ``ecgcore`` logger. ``--no-rhythm`` leaves the stage out.
 
 The braille plotting is written here because no maintained library draws
 min/max-decimated traces into ``rich`` renderables.
@@ -13,18 +20,25 @@ min/max-decimated traces into ``rich`` renderables.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import math
 import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from ecgcore.cli.record import parse_duration, stop_on_signals
+from ecgcore.rhythm.stage import RhythmAlarmEvent, RhythmLabelEvent, RhythmStatus
 
 __all__ = ["MonitorView", "braille_trace", "register"]
+
+#: Recent blocks whose host times are kept for the clock time of alarm onsets.
+_CLOCK_BLOCKS = 10_000
 
 # Braille dot bits by (column, row) inside a 2x4 cell (Unicode U+2800 block).
 _DOTS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
@@ -100,6 +114,37 @@ class MonitorView:
         self.ended = ""
         self.latencies: deque[float] = deque(maxlen=200)
         self.rows = int(rows)
+        self.rhythm = RhythmStatus()
+        self.rhythm_on = True
+        # (first sample, host time) of recent blocks, to give alarm onsets a clock time
+        self._clock: deque[tuple[int, float]] = deque(maxlen=_CLOCK_BLOCKS)
+
+    def onset_clock(self, sample: int) -> str:
+        """Host clock time (HH:MM:SS) of a recent ``sample``, or ``""`` if unknown."""
+        for first, host in reversed(self._clock):
+            if first <= sample:
+                stamp = host + (sample - first) / self.fs
+                return time.strftime("%H:%M:%S", time.localtime(stamp))
+        return ""
+
+    def alarm_lines(self) -> list[str]:
+        """One line per active alarm, gravest first."""
+        out = []
+        for kind in self.rhythm.active_alarms():
+            ev = self.rhythm.alarms[kind]
+            onset = getattr(ev, "onset_sample", ev.sample)
+            clock = self.onset_clock(onset)
+            when = (
+                f"{clock} (t={onset / self.fs:.1f} s)" if clock else f"t={onset / self.fs:.1f} s"
+            )
+            out.append(f"ALARM {kind}: {getattr(ev, 'message', '')} - onset {when}")
+        return out
+
+    def rhythm_text(self) -> str:
+        """The rhythm shown (``---`` when not known yet, ``off`` without the stage)."""
+        if not self.rhythm_on:
+            return "off"
+        return self.rhythm.shown_rhythm() or "---"
 
     def feed(self, update: Any) -> None:
         """Take one :class:`~ecgcore.stream.StreamUpdate`."""
@@ -124,7 +169,11 @@ class MonitorView:
                 self.buf = np.roll(self.buf, -k, axis=0)
                 self.buf[-k:] = x
             self.end = update.first_sample + k
+            if update.block is not None and update.block.n_samples:
+                self._clock.append((update.first_sample, float(update.block.host_time_s[0])))
         for ev in update.events:
+            if self.rhythm.feed(ev):
+                continue
             if isinstance(ev, RPeakEvent):
                 self.peaks.append(ev.sample)
                 if math.isfinite(ev.latency_s):
@@ -176,8 +225,10 @@ class MonitorView:
         if self.latencies:
             lat = f" latency p50 {1e3 * float(np.median(self.latencies)):.0f} ms"
         warn = "; ".join(self.warnings()) or "no warnings"
+        alarms = ",".join(self.rhythm.active_alarms())
+        rhythm = f"rhythm {self.rhythm_text()}" + (f"  ALARMS {alarms}" if alarms else "")
         return (
-            f"t={t:7.1f} s  HR {self.hr_text()} bpm  beats {self.n_beats}{lat}  "
+            f"t={t:7.1f} s  HR {self.hr_text()} bpm  {rhythm}  beats {self.n_beats}{lat}  "
             f"{warn}  [{self.counter_text()}]"
         )
 
@@ -195,8 +246,14 @@ class MonitorView:
         head = Text()
         head.append(f" HR {self.hr_text():>3} bpm ", style="bold white on dark_green")
         head.append(f"  {self.info.model} {self.info.serial_number}  {self.fs:g} Hz  ")
-        head.append(f"t={self.end / self.fs:.1f} s  beats {self.n_beats}")
+        head.append(f"t={self.end / self.fs:.1f} s  beats {self.n_beats}  ")
+        alarming = bool(self.rhythm.alarms)
+        head.append(
+            f" {self.rhythm_text()} ", style="bold white on red" if alarming else "bold cyan"
+        )
         lines.append(head)
+        for text in self.alarm_lines():
+            lines.append(Text(f" {text} ", style="bold white on red"))
         first = self.end - self.n
         for j, name in enumerate(self.leads):
             x = self.buf[:, j]
@@ -231,6 +288,7 @@ class MonitorView:
 
 def _monitor(args: argparse.Namespace) -> int:
     from ecgcore.drivers import open_device  # noqa: PLC0415
+    from ecgcore.rhythm.stage import live_rhythm_stages  # noqa: PLC0415
     from ecgcore.stream import LivePipeline, PipelineConfig, stream_device  # noqa: PLC0415
 
     config = PipelineConfig(
@@ -240,7 +298,8 @@ def _monitor(args: argparse.Namespace) -> int:
     plain = args.plain or not sys.stdout.isatty()
     with open_device(args.url) as dev:
         info = dev.info
-        pipe = LivePipeline(info, config)
+        stages = () if args.no_rhythm else live_rhythm_stages(info.fs)
+        pipe = LivePipeline(info, config, stages=stages)
         leads = args.leads.split(",") if args.leads else list(info.lead_names)
         unknown = [name for name in leads if name not in info.lead_names]
         if unknown:
@@ -250,6 +309,7 @@ def _monitor(args: argparse.Namespace) -> int:
             )
             return 2
         view = MonitorView(info, leads, args.window, pipe.detection_lead, rows=args.rows)
+        view.rhythm_on = bool(stages)
         updates = stream_device(dev, pipeline=pipe, duration_s=args.duration, stop=stop)
         with stop_on_signals(stop):
             if plain:
@@ -261,9 +321,10 @@ def _monitor(args: argparse.Namespace) -> int:
 
 
 def _run_plain(view: MonitorView, updates: Any, every_s: float) -> None:
+    rhythm = "; rhythm and alarms on" if view.rhythm_on else "; no rhythm analysis"
     print(
         f"monitoring {view.info.model} ({len(view.leads)} leads at {view.fs:g} Hz); "
-        f"R-peaks on {view.detection_lead}",
+        f"R-peaks on {view.detection_lead}{rhythm}",
         flush=True,
     )
     next_at = time.monotonic() + every_s
@@ -274,9 +335,47 @@ def _run_plain(view: MonitorView, updates: Any, every_s: float) -> None:
                 print(f"lead {ev.lead} {'OFF' if ev.off else 'on'} at {ev.sample / view.fs:.1f} s")
             elif type(ev).__name__ == "DeviceNotice":
                 print(f"device: {ev.kind}: {ev.event.message}", flush=True)
+            elif isinstance(ev, RhythmLabelEvent):
+                print(f"rhythm: {ev.label} from {ev.sample / view.fs:.1f} s", flush=True)
+            elif isinstance(ev, RhythmAlarmEvent):
+                print(_alarm_line(view, ev), flush=True)
         if time.monotonic() >= next_at:
             print(view.summary_line(), flush=True)
             next_at += every_s
+
+
+def _alarm_line(view: MonitorView, ev: RhythmAlarmEvent) -> str:
+    """The plain-output line of an alarm raised or cleared."""
+    clock = view.onset_clock(ev.onset_sample)
+    onset = f"onset {ev.onset_sample / view.fs:.1f} s" + (f" ({clock})" if clock else "")
+    if ev.active:
+        return (
+            f"ALARM {ev.alarm} raised: {ev.message}; {onset}, raised at "
+            f"{ev.decided_sample / view.fs:.1f} s (after {ev.delay_s:.1f} s)"
+        )
+    return (
+        f"ALARM {ev.alarm} cleared: {ev.message} at {ev.sample / view.fs:.1f} s; {onset}, "
+        f"cleared at {ev.decided_sample / view.fs:.1f} s"
+    )
+
+
+@contextlib.contextmanager
+def _logs_through_live() -> Iterator[None]:
+    """Send log lines written to stderr through the live display's redirected stderr.
+
+    ``rich.live.Live`` redirects ``sys.stderr`` so text printed meanwhile appears
+    above the display; logging handlers keep the stream they were created with,
+    and would draw over it.
+    """
+    moved = []
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.__stderr__:
+            moved.append((handler, handler.setStream(sys.stderr)))
+    try:
+        yield
+    finally:
+        for handler, stream in moved:
+            handler.setStream(stream)
 
 
 def _run_live(view: MonitorView, updates: Any, refresh_hz: float) -> None:
@@ -286,7 +385,10 @@ def _run_live(view: MonitorView, updates: Any, refresh_hz: float) -> None:
     console = Console()
     period = 1.0 / refresh_hz
     next_at = 0.0
-    with Live(console=console, auto_refresh=False, transient=False) as live:
+    with (
+        Live(console=console, auto_refresh=False, transient=False) as live,
+        _logs_through_live(),
+    ):
         for update in updates:
             view.feed(update)
             now = time.monotonic()
@@ -300,10 +402,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``ecg monitor``."""
     parser = subparsers.add_parser(
         "monitor",
-        help="live view of a device: traces, R-peaks, heart rate, lead-off, quality",
+        help="live view of a device: traces, R-peaks, heart rate, rhythm, alarms, lead-off",
         description="Show a device's leads scrolling like a monitor with R-peak marks, heart "
-        "rate, lead-off and signal-quality warnings and the dropped/corrupt counters. Without "
-        "a terminal, print a summary line every --summary-every seconds.",
+        "rate, the rhythm, VF/VFL, VT, asystole and pause alarms (with their onset, until the "
+        "rhythm ends), lead-off and signal-quality warnings and the dropped/corrupt counters. "
+        "Without a terminal, print a summary line every --summary-every seconds and a line per "
+        "rhythm change and alarm.",
     )
     parser.add_argument("url", help="device URL, e.g. sim://ecg?leads=12&fs=500")
     parser.add_argument(
@@ -323,4 +427,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="interval of the summary lines without a terminal (default 1s)",
     )  # fmt: skip
     parser.add_argument("--plain", action="store_true", help="summary lines even on a terminal")
+    parser.add_argument(
+        "--no-rhythm", action="store_true",
+        help="no rhythm analysis (no rhythm label, no VF/VT/asystole/pause alarms)",
+    )  # fmt: skip
     parser.set_defaults(func=_monitor)

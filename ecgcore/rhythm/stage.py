@@ -283,6 +283,7 @@ class RhythmStage:
             last = painted[-1]
             self._label = last.rhythm
             label = RHYTHM_NAMES.get(last.rhythm, last.rhythm)
+            logger.info("rhythm: %s from %.1f s", label, last.start_idx / fs)
             out.append(RhythmLabelEvent(o + last.start_idx, last.rhythm, label))
         return out
 
