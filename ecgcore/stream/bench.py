@@ -16,7 +16,9 @@ Modes:
 
 Reported: CPU time as a percentage of one core over the wall-clock duration,
 and the latency of each R-peak event from the arrival of the peak's sample
-(p50, p99, max; the detector's first 3 s of learning excluded).
+(p50, p90, p99, max, and the share within 250 ms). The beats of the detector's
+learning period (its first 8 s, confirmed together at its end) are counted
+but left out of the latency figures.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import time
 
 import numpy as np
 
+from ecgcore.detect.rpeaks import _Tuning
 from ecgcore.drivers import ChannelInfo, DeviceInfo, SampleBlock, open_device
 from ecgcore.drivers.protocols.openbci import OpenBCIParser
 from ecgcore.drivers.sim import simulate_ecg
@@ -38,12 +41,18 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+#: R-peaks of the detector's learning period are left out of the latency figures.
+LEARN_S = _Tuning().learn_s
+
+
 def _report(name: str, wall_s: float, cpu_s: float, latencies: list[float], n: int) -> None:
     lat = np.asarray(latencies) * 1e3
+    p50, p90, p99 = np.percentile(lat, [50, 90, 99])
     print(  # noqa: T201 - benchmark script output
         f"{name:7s} CPU {100 * cpu_s / wall_s:5.2f} % of one core over {wall_s:.1f} s; "
-        f"{n} R-peaks; latency p50 {np.percentile(lat, 50):.0f} ms, "
-        f"p99 {np.percentile(lat, 99):.0f} ms, max {lat.max():.0f} ms",
+        f"{n} R-peaks; latency after the {LEARN_S:g} s learning period ({lat.size} peaks): "
+        f"p50 {p50:.0f} ms, p90 {p90:.0f} ms, p99 {p99:.0f} ms, max {lat.max():.0f} ms, "
+        f"{100 * np.mean(lat <= 250.0):.1f} % within 250 ms",
         flush=True,
     )
 
@@ -59,7 +68,7 @@ def bench_device(fs: float, leads: int, duration_s: float) -> None:
             for ev in update.events:
                 if isinstance(ev, RPeakEvent):
                     n += 1
-                    if ev.sample > 3 * fs:
+                    if ev.sample > LEARN_S * fs:
                         latencies.append(ev.latency_s)
         cpu, wall = _cpu_s() - cpu0, time.monotonic() - t0
     _report("device", wall, cpu, latencies, n)
@@ -117,7 +126,7 @@ def bench_wire(fs: float, leads: int, duration_s: float) -> None:
         for ev in pipe.process(block).events:
             if isinstance(ev, RPeakEvent):
                 n_peaks += 1
-                if ev.sample > 3 * fs:
+                if ev.sample > LEARN_S * fs:
                     latencies.append(ev.latency_s)
         time.sleep(max(0.0, slice_s - (time.monotonic() - t0) % slice_s))
     cpu, wall = _cpu_s() - cpu0, time.monotonic() - t0
