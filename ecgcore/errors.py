@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "DataError",
+    "DependencyError",
     "DeviceError",
     "ECGCoreError",
     "FormatError",
@@ -44,6 +45,13 @@ class FormatError(DataError, ValueError):
         if found is not None:
             msg += f", found {found!r}"
         super().__init__(msg)
+
+
+class DependencyError(ECGCoreError, ImportError):
+    """An optional dependency needed by the requested feature is not installed.
+
+    The message names the package and the ``pip install`` extra that provides it.
+    """
 
 
 class DeviceError(ECGCoreError):

@@ -1,7 +1,8 @@
 """``ecg bench``: side-by-side benchmarks on PhysioNet data.
 
 ``ecg bench detect`` and ``ecg bench noise`` run the benchmark kinds of
-:mod:`ecgcore.benchmarks.runner`; ``ecg bench report`` regenerates
+:mod:`ecgcore.benchmarks.runner`; ``ecg bench rhythm`` and ``ecg bench beats``
+(:mod:`ecgcore.cli._bench_rhythm`) the rhythm-analysis ones; ``ecg bench report`` regenerates
 ``benchmarks/RESULTS.md``; ``ecg bench detectors`` lists what can run here.
 """
 
@@ -18,6 +19,7 @@ from ecgcore.benchmarks.report import format_markdown, write_outputs
 from ecgcore.benchmarks.results import BenchmarkResult
 from ecgcore.benchmarks.results_md import generate_results
 from ecgcore.benchmarks.runner import BENCHMARK_KINDS, DetectConfig, NoiseConfig, run_benchmark
+from ecgcore.cli._bench_rhythm import register_rhythm
 from ecgcore.datasets import ENV_DATA_DIR
 
 
@@ -124,6 +126,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p_noise.add_argument("--no-added", action="store_true", help="skip the added-noise runs")
     _common(p_noise)
     p_noise.set_defaults(func=run_noise)
+
+    register_rhythm(bsub)
 
     p_list = bsub.add_parser("detectors", help="list detector families and whether they run here")
     p_list.set_defaults(func=run_detectors)

@@ -2,8 +2,11 @@
 
 Three kinds, each a set of per-record tasks and a summary, in the shape of
 :class:`ecgcore.benchmarks.runner.BenchmarkKind` (:func:`register_kinds` adds
-them to ``ecg bench``); ``python -m ecgcore.rhythm.bench KIND`` runs them
-directly:
+them to the runner). The command line is ``ecg bench rhythm --db
+mitdb|vfdb|cinc2017`` and ``ecg bench beats --db mitdb``
+(:mod:`ecgcore.cli._bench_rhythm`); ``python -m ecgcore.rhythm.bench KIND``
+runs the same command. Tables, CSV/JSON and the RESULTS.md block:
+:mod:`ecgcore.rhythm.bench_report`.
 
 ``rhythm --db mitdb``
     AF episodes against the reference ``(AFIB`` episodes, EC57 ``epicmp``
@@ -19,7 +22,7 @@ directly:
     AAMI beat classes scored with the EC57 ``bxb`` rules (gross VEB/SVEB,
     confusion matrix) on the DS1 records, at the reference beats or the
     detected R-peaks.
-``cinc --db cinc2017``
+``rhythm --db cinc2017`` (kind ``cinc``)
     Record classification Normal/AF/Other/Noisy of the CinC 2017 records from
     rhythm-analysis summaries, stratified 5-fold cross-validation; the
     challenge score is the mean F1 of Normal, AF and Other.
@@ -37,13 +40,12 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # reproducible fits (see training)
 
-import argparse
 import dataclasses
 import math
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,6 +134,7 @@ class _Task:
     cache: str | None
     loo: bool = True
     peaks: str = "detected"
+    folds: int = 5
 
 
 # --------------------------------------------------------------------- models
@@ -368,7 +371,12 @@ class BeatsRow:
     seconds: float
 
     def as_dict(self) -> dict[str, Any]:
-        return {"database": self.database, "record": self.record, **self.comparison.stats()}
+        return {
+            "database": self.database,
+            "record": self.record,
+            **self.comparison.stats(),
+            "seconds": self.seconds,
+        }
 
 
 _SYMBOL = {"N": "N", "S": "A", "V": "V", "F": "F", "Q": "Q"}
@@ -514,9 +522,15 @@ class CincRow:
     label: str
     values: tuple[tuple[str, float], ...]
     seconds: float
+    folds: int = 5
 
     def as_dict(self) -> dict[str, Any]:
-        return {"database": self.database, "record": self.record, "label": self.label}
+        return {
+            "database": self.database,
+            "record": self.record,
+            "label": self.label,
+            "seconds": self.seconds,
+        }
 
 
 def run_cinc_task(task: _Task) -> tuple[CincRow, ...]:
@@ -529,7 +543,7 @@ def run_cinc_task(task: _Task) -> tuple[CincRow, ...]:
     return (
         CincRow(
             task.database, task.record, str(rd.label), tuple(sorted(values.items())),
-            time.perf_counter() - t0,
+            time.perf_counter() - t0, task.folds,
         ),
     )  # fmt: skip
 
@@ -561,8 +575,17 @@ class CincGross:
 CINC_CLASSES = ("N", "A", "O", "~")
 
 
-def summarize_cinc(rows: Sequence[CincRow], folds: int = 5) -> tuple[CincGross, ...]:
-    """Stratified k-fold cross-validation of a tree ensemble on the summaries."""
+def summarize_cinc(rows: Sequence[CincRow], folds: int | None = None) -> tuple[CincGross, ...]:
+    """Stratified k-fold cross-validation of a tree ensemble on the summaries.
+
+    ``folds`` defaults to the number the rows were made for (the config's).
+    """
+    if folds is None:
+        asked = {r.folds for r in rows}
+        if len(asked) != 1:
+            raise ValueError(f"CinC rows made for different fold counts: {sorted(asked)}")
+        folds = asked.pop()
+    require_sklearn("the CinC 2017 cross-validation")
     from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: PLC0415
     from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415
 
@@ -595,6 +618,19 @@ def summarize_cinc(rows: Sequence[CincRow], folds: int = 5) -> tuple[CincGross, 
 
 
 # --------------------------------------------------------------------- tasks
+def require_sklearn(what: str) -> None:
+    """Raise :class:`~ecgcore.errors.DependencyError` when scikit-learn is missing."""
+    import importlib.util  # noqa: PLC0415
+
+    if importlib.util.find_spec("sklearn") is None:
+        from ecgcore.errors import DependencyError  # noqa: PLC0415
+
+        raise DependencyError(
+            f"{what} needs scikit-learn, which is not installed: "
+            "pip install 'ecgcore[bench]' (or run with --no-loo to score the shipped models)"
+        )
+
+
 def _records(database: str, wanted: Sequence[str] | None, data_dir: str | None) -> list[str]:
     from ecgcore.datasets import get_database  # noqa: PLC0415
 
@@ -615,6 +651,10 @@ def make_rhythm_tasks(config: RhythmBenchConfig, _detectors: Any = None) -> list
         raise ValueError(
             f"rhythm benchmark: database must be mitdb or vfdb, not {config.database!r}"
         )
+    if config.peaks not in ("detected", "reference"):
+        raise ValueError(f"peaks: expected 'detected' or 'reference', not {config.peaks!r}")
+    if config.loo:
+        require_sklearn("the leave-one-record-out rhythm benchmark")
     recs = _records(config.database, config.records, config.data_dir)
     return [
         _Task(config.database, r, config.data_dir, config.cache, config.loo, config.peaks)
@@ -628,6 +668,10 @@ def make_beats_tasks(config: BeatsBenchConfig, _detectors: Any = None) -> list[_
 
     if config.database != "mitdb":
         raise ValueError(f"beats benchmark: database must be mitdb, not {config.database!r}")
+    if config.peaks not in ("detected", "reference"):
+        raise ValueError(f"peaks: expected 'detected' or 'reference', not {config.peaks!r}")
+    if config.loo:
+        require_sklearn("the leave-one-record-out beat benchmark")
     wanted = config.records if config.records is not None else DS1
     recs = _records("mitdb", wanted, config.data_dir)
     return [
@@ -637,8 +681,15 @@ def make_beats_tasks(config: BeatsBenchConfig, _detectors: Any = None) -> list[_
 
 def make_cinc_tasks(config: CincBenchConfig, _detectors: Any = None) -> list[_Task]:
     """One task per CinC 2017 record."""
+    if config.database != "cinc2017":
+        raise ValueError(f"cinc benchmark: database must be cinc2017, not {config.database!r}")
+    if config.folds < 2:
+        raise ValueError(f"folds: expected >= 2, got {config.folds}")
+    require_sklearn("the CinC 2017 cross-validation")
     recs = _records(config.database, config.records, config.data_dir)
-    return [_Task(config.database, r, config.data_dir, config.cache) for r in recs]
+    return [
+        _Task(config.database, r, config.data_dir, config.cache, folds=config.folds) for r in recs
+    ]
 
 
 def register_kinds() -> None:
@@ -663,108 +714,21 @@ def register_kinds() -> None:
 
 
 # --------------------------------------------------------------------- command line
-def _pct(v: float | None) -> str:
-    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}"
-
-
-def _emit(text: str) -> None:
-    print(text, flush=True)  # noqa: T201 - command-line benchmark
-
-
-def _run(kind: str, config: Any, jobs: int) -> tuple[list[Any], tuple[Any, ...]]:
-    kinds: dict[str, tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]] = {
-        "rhythm": (make_rhythm_tasks, run_rhythm_task, summarize_rhythm),
-        "beats": (make_beats_tasks, run_beats_task, summarize_beats_rows),
-        "cinc": (make_cinc_tasks, run_cinc_task, summarize_cinc),
-    }
-    make, run, summarize = kinds[kind]
-    tasks = make(config)
-    rows: list[Any] = []
-    if jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-
-        with ProcessPoolExecutor(jobs) as pool:
-            for out in pool.map(run, tasks):
-                rows.extend(out)
-    else:
-        for task in tasks:
-            rows.extend(run(task))
-    gross = summarize(rows, config.folds) if kind == "cinc" else summarize(rows)
-    return rows, gross
+#: ``python -m ecgcore.rhythm.bench KIND`` -> ``ecg bench ...`` arguments.
+_CLI_KIND = {"rhythm": ["rhythm"], "beats": ["beats"], "cinc": ["rhythm", "--db", "cinc2017"]}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m ecgcore.rhythm.bench {rhythm,beats,cinc} --db DB``: print the tables."""
-    p = argparse.ArgumentParser(
-        prog="python -m ecgcore.rhythm.bench", description=__doc__.split("\n")[0]
-    )
-    p.add_argument("kind", choices=("rhythm", "beats", "cinc"))
-    p.add_argument("--db", default=None)
-    p.add_argument("--records", nargs="+", default=None)
-    p.add_argument("--no-loo", action="store_true", help="use the shipped models as they are")
-    p.add_argument("--peaks", choices=("detected", "reference"), default=None)
-    p.add_argument("--data-dir", default=None)
-    p.add_argument("--jobs", type=int, default=1)
-    args = p.parse_args(argv)
-    recs = tuple(args.records) if args.records else None
-    if args.kind == "rhythm":
-        config: Any = RhythmBenchConfig(
-            args.db or "mitdb", recs, not args.no_loo, args.peaks or "detected", args.data_dir
-        )
-    elif args.kind == "beats":
-        config = BeatsBenchConfig(
-            args.db or "mitdb", recs, not args.no_loo, args.peaks or "reference", args.data_dir
-        )
-    else:
-        config = CincBenchConfig(args.db or "cinc2017", recs, data_dir=args.data_dir)
-    t0 = time.time()
-    rows, gross = _run(args.kind, config, args.jobs)
-    cmd = "python -m ecgcore.rhythm.bench " + " ".join(sys.argv[1:] if argv is None else argv)
-    _emit(f"# {cmd}  ({time.time() - t0:.0f} s)")
-    if args.kind == "rhythm":
-        for r in rows:
-            d = r.as_dict()
-            keys = [
-                k for k in d if k.endswith(("_se", "_ppv")) or k.startswith(("nonshock", "vt_"))
-            ]
-            _emit(r.record + "  " + "  ".join(f"{k}={d[k]:.3g}" for k in keys))
-        for g in gross:
-            for name in ("af", "vf", "vt"):
-                c = getattr(g, name)
-                if c is not None:
-                    _emit(
-                        f"{g.database} {name.upper()} gross: episode Se {_pct(c.episode_se)} "
-                        f"+P {_pct(c.episode_ppv)}  duration Se {_pct(c.duration_se)} "
-                        f"+P {_pct(c.duration_ppv)}  ({c.ref_matched + c.ref_missed} ref episodes)"
-                    )
-            if g.vf is not None:
-                _emit(
-                    f"{g.database} non-shockable specificity {_pct(g.nonshockable_specificity)}; "
-                    f"VT time labelled VT {_pct(g.vt_as_vt)}, labelled VF {_pct(g.vt_as_vf)}"
-                )
-    elif args.kind == "beats":
-        for r in rows:
-            c = r.comparison
-            _emit(
-                f"{r.record}: VEB Se {_pct(c.veb_se)} +P {_pct(c.veb_ppv)}  "
-                f"SVEB Se {_pct(c.sveb_se)} +P {_pct(c.sveb_ppv)}"
-            )
-        c = gross[0].comparison
-        _emit("confusion (rows reference N S V F Q O; columns test n s v f q o):")
-        for name, row in zip("NSVFQO", c.matrix, strict=True):
-            _emit(f"  {name} " + " ".join(f"{v:6d}" for v in row))
-        _emit(
-            f"gross: VEB Se {_pct(c.veb_se)} +P {_pct(c.veb_ppv)} FPR {_pct(c.veb_fpr)}; "
-            f"SVEB Se {_pct(c.sveb_se)} +P {_pct(c.sveb_ppv)} FPR {_pct(c.sveb_fpr)}"
-        )
-    else:
-        g = gross[0]
-        _emit(f"records {g.n_records}, {g.folds}-fold stratified CV")
-        _emit("F1: " + "  ".join(f"{k} {v:.3f}" for k, v in g.f1.items()))
-        _emit(f"score (mean F1 of N, A, O): {g.score:.3f}")
-        for a, row in g.confusion.items():
-            _emit(f"  {a} " + " ".join(f"{row[b]:5d}" for b in CINC_CLASSES))
-    return 0
+    """``python -m ecgcore.rhythm.bench {rhythm,beats,cinc} [options]``.
+
+    The same as ``ecg bench rhythm|beats [options]`` (``cinc`` is
+    ``ecg bench rhythm --db cinc2017``): it runs the command line.
+    """
+    from ecgcore.cli.main import main as ecg_main  # noqa: PLC0415
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    head = _CLI_KIND.get(args[0], args[:1]) if args else []
+    return ecg_main(["bench", *head, *args[1:]])
 
 
 if __name__ == "__main__":
