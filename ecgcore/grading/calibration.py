@@ -79,7 +79,14 @@ class CalibrationPulse:
 
 
 def _pulses_in_lead(x: np.ndarray, fs: float) -> list[tuple[int, int, float]]:
-    """Candidate (rise, fall, height) pulses in one lead."""
+    """Candidate (rise, fall, height) pulses in one lead.
+
+    A candidate is a rise and a later fall of similar size whose plateau is
+    flat: the residual of a straight line fitted to the plateau (its standard
+    deviation) is at most 12 % of the pulse height. Noisy leads have thousands
+    of rise/fall pairs, so the line fit is done in closed form from prefix sums
+    and the medians are only taken for pairs that can still pass.
+    """
     k = max(1, round(_EDGE_S * fs))
     if x.size < 4 * k or not np.isfinite(x).all():
         return []
@@ -87,28 +94,76 @@ def _pulses_in_lead(x: np.ndarray, fs: float) -> list[tuple[int, int, float]]:
     edge[k:-k] = x[2 * k :] - x[: -2 * k]
     rises = _local_extrema(edge, _MIN_STEP_MV, k)
     falls = _local_extrema(-edge, _MIN_STEP_MV, k)
-    out = []
+    if rises.size == 0 or falls.size == 0:
+        return []
+    # prefix sums of x, x**2 and i*x (centred on the mean for numerical accuracy)
+    xc = x - x.mean()
+    idx = np.arange(x.size, dtype=np.float64)
+    c1 = np.concatenate([[0.0], np.cumsum(xc)])
+    c2 = np.concatenate([[0.0], np.cumsum(xc * xc)])
+    ci = np.concatenate([[0.0], np.cumsum(idx * xc)])
     lo, hi = round(_MIN_WIDTH_S * fs), round(_MAX_WIDTH_S * fs)
-    for r in rises:
-        for f in falls[(falls >= r + lo) & (falls <= r + hi)]:
-            up, down = edge[r], -edge[f]
-            if abs(up - down) > 0.25 * max(up, down):
-                continue
-            plateau = x[r + k : f - k + 1]
-            before = x[max(0, r - 3 * k) : max(1, r - k)]
-            after = x[f + k : f + 3 * k]
-            if plateau.size < 3 or before.size == 0 or after.size == 0:
-                continue
-            height = float(np.median(plateau) - np.median(np.concatenate([before, after])))
-            ramp = np.polyval(
-                np.polyfit(np.arange(plateau.size), plateau, 1), np.arange(plateau.size)
-            )
-            spread = float(np.std(plateau - ramp))
-            if height < _MIN_STEP_MV or spread > 0.12 * height:
-                continue
-            out.append((int(r), int(f), height))
-            break
+    # every (rise, fall) pair at a plausible width with steps of similar size
+    gap = falls[None, :] - rises[:, None]
+    up, down = edge[rises][:, None], -edge[falls][None, :]
+    ok = (gap >= lo) & (gap <= hi) & (np.abs(up - down) <= 0.25 * np.maximum(up, down))
+    ok &= (gap - 2 * k + 1 >= 3) & (falls[None, :] + k < x.size)
+    ri, fi = np.nonzero(ok)
+    if ri.size == 0:
+        return []
+    a, b = rises[ri] + k, falls[fi] - k + 1  # plateau x[a:b]
+    spread = _line_residual_std(c1, c2, ci, a, b)
+    # exact pre-filter: the height is at most (highest plateau sample) - (lowest
+    # sample before or after), as the medians lie within those ranges
+    padded = np.append(x, np.inf)  # so that ranges may end at x.size
+    r_at, f_at = rises[ri], falls[fi]
+    top = _range_reduce(np.maximum, np.append(x, -np.inf), a, b)
+    low_before = _range_reduce(
+        np.minimum, padded, np.maximum(0, r_at - 3 * k), np.maximum(1, r_at - k)
+    )
+    low_after = _range_reduce(np.minimum, padded, f_at + k, np.minimum(x.size, f_at + 3 * k))
+    bound = top - np.minimum(low_before, low_after)
+    keep = (bound >= _MIN_STEP_MV) & (spread <= 0.12 * bound)
+    out = []
+    done: set[int] = set()
+    for m, j, s_pair in zip(ri[keep], fi[keep], spread[keep], strict=True):
+        if m in done:
+            continue
+        r, f = int(rises[m]), int(falls[j])
+        plateau = x[r + k : f - k + 1]
+        before = x[max(0, r - 3 * k) : max(1, r - k)]
+        after = x[f + k : f + 3 * k]
+        height = float(np.median(plateau) - np.median(np.concatenate([before, after])))
+        if height < _MIN_STEP_MV or s_pair > 0.12 * height:
+            continue
+        out.append((r, f, height))
+        done.add(m)  # the first fall that closes a pulse
     return out
+
+
+def _range_reduce(ufunc: np.ufunc, x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce(x[a[i]:b[i]])`` for every i (all ranges non-empty, ``b < x.size``)."""
+    idx = np.empty(2 * a.size, dtype=np.int64)
+    idx[0::2], idx[1::2] = a, b
+    return ufunc.reduceat(x, idx)[0::2]
+
+
+def _line_residual_std(
+    c1: np.ndarray, c2: np.ndarray, ci: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """Standard deviation of the residual of a least-squares line through each ``x[a:b]``.
+
+    ``c1``, ``c2``, ``ci`` are the prefix sums of (centred) x, x**2 and i*x.
+    """
+    n = (b - a).astype(np.float64)
+    sy = c1[b] - c1[a]
+    syy = c2[b] - c2[a]
+    sty = ci[b] - ci[a]
+    t_mean = (a + b - 1) / 2.0
+    stt = n * (n * n - 1) / 12.0  # sum of (i - t_mean)**2 over n consecutive integers
+    cov = sty - t_mean * sy
+    ssr = (syy - sy * sy / n) - cov * cov / stt
+    return np.sqrt(np.maximum(ssr, 0.0) / n)
 
 
 def _local_extrema(e: np.ndarray, minimum: float, k: int) -> np.ndarray:
