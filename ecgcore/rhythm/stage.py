@@ -39,9 +39,12 @@ from typing import Any, Final
 
 import numpy as np
 
+from ecgcore.rhythm.af import AFModel
 from ecgcore.rhythm.alarms import ALARM_KINDS, ALARM_RHYTHMS
 from ecgcore.rhythm.analyzer import RhythmAnalyzer, RhythmConfig, RhythmUpdate
+from ecgcore.rhythm.beats import BeatClassifier
 from ecgcore.rhythm.episodes import Episode
+from ecgcore.rhythm.trees import TreeModel
 
 __all__ = [
     "ALARM_CLEAR_GRACE_S",
@@ -182,6 +185,8 @@ class RhythmStage:
         Analysis settings.
     clear_grace_s : float
         See :data:`ALARM_CLEAR_GRACE_S` (seconds).
+    beat_classifier, af_model, vf_model : optional
+        Models of the analyzer (the shipped ones by default).
     """
 
     def __init__(
@@ -190,12 +195,17 @@ class RhythmStage:
         lead: str | int | None = None,
         config: RhythmConfig | None = None,
         clear_grace_s: float = ALARM_CLEAR_GRACE_S,
+        beat_classifier: BeatClassifier | None = None,
+        af_model: AFModel | None = None,
+        vf_model: TreeModel | None = None,
     ) -> None:
         if not clear_grace_s >= 0:
             raise ValueError(f"clear_grace_s must be >= 0 s, got {clear_grace_s!r}")
         self.lead = lead
         self.config = config
         self.clear_grace_s = float(clear_grace_s)
+        self._models = {"beat_classifier": beat_classifier, "af_model": af_model,
+                        "vf_model": vf_model}  # fmt: skip
         self.reset()
 
     def reset(self) -> None:
@@ -223,7 +233,9 @@ class RhythmStage:
         self._origin = int(data.first_sample)
         source = "its own detector" if self.own_detector else "the pipeline's detector"
         logger.info("rhythm analysis on lead %s, R-peaks from %s", self.lead_name, source)
-        return RhythmAnalyzer(data.fs, config=self.config, detect=self.own_detector)
+        return RhythmAnalyzer(
+            data.fs, config=self.config, detect=self.own_detector, **self._models
+        )
 
     def process(self, data: Any) -> list[Any]:
         """Analyse one block; return the events it made final."""

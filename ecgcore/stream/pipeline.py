@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 #: Leads tried, in order, when no detection lead is configured.
-DETECTION_LEAD_PREFERENCE = ("II", "V5", "I", "V2", "aVF", "III", "V1")
+DETECTION_LEAD_PREFERENCE = ("II", "MLII", "V5", "I", "V2", "aVF", "III", "V1")
 
 #: Seconds of host times kept to compute the latency of late-confirmed peaks.
 _HOST_TIME_S = 12.0
