@@ -1,8 +1,10 @@
 """``ecg record URL --duration 10s --out DIR``: crash-safe WFDB recording from a device.
 
 The samples are stored exactly as the device sent them; the live pipeline
-(display filter, R-peak detector, quality) runs alongside only to annotate the
-record (``.qrs``, ``.evt``) and to fill the log entry. Without ``--duration``
+(display filter, R-peak detector, quality, and the rhythm stage unless
+``--no-rhythm``) runs alongside only to annotate the record (``.qrs``; ``.evt``
+with device events, lead-off changes and rhythm alarms) and to fill the log
+entry (heart rate, quality, the rhythms shown and the alarms raised). Without ``--duration``
 the recording runs until Ctrl-C (SIGINT) or SIGTERM, which finalise the record
 cleanly (exit 0).
 """
@@ -74,9 +76,11 @@ def _default_name(out: Path) -> str:
 
 def _record(args: argparse.Namespace) -> int:
     from ecgcore.drivers import DeviceURL, open_device  # noqa: PLC0415
+    from ecgcore.rhythm.stage import RhythmStatus, live_rhythm_stages  # noqa: PLC0415
     from ecgcore.stream import (  # noqa: PLC0415
         EndEvent,
         HeartRateEvent,
+        LivePipeline,
         PipelineConfig,
         QualityEvent,
         stream_device,
@@ -96,8 +100,13 @@ def _record(args: argparse.Namespace) -> int:
     stop = threading.Event()
     hr = None
     quality = None
+    rhythm = RhythmStatus()
+    rhythms: list[str] = []  # rhythms shown during the recording, in order
+    alarms: list[str] = []  # alarm kinds raised
     with open_device(args.url) as dev:
         info = dev.info
+        stages = () if args.no_rhythm else live_rhythm_stages(info.fs)
+        pipe = LivePipeline(info, config, stages=stages)
         settings = config.describe()
         flt = settings["display_filter"]
         comments = comment_lines(
@@ -123,7 +132,7 @@ def _record(args: argparse.Namespace) -> int:
         try:
             with stop_on_signals(stop):
                 for update in stream_device(
-                    dev, config=config, duration_s=args.duration, stop=stop
+                    dev, pipeline=pipe, duration_s=args.duration, stop=stop
                 ):
                     if update.block is not None:
                         writer.write(update.block)
@@ -135,6 +144,11 @@ def _record(args: argparse.Namespace) -> int:
                             quality = ev.report
                         elif isinstance(ev, EndEvent):
                             reason = ev.reason
+                        elif rhythm.feed(ev):
+                            alarms += [k for k in rhythm.active_alarms() if k not in alarms]
+                            shown = rhythm.shown_rhythm()
+                            if shown and shown not in rhythms:
+                                rhythms.append(shown)
         finally:
             summary = writer.finish(reason)
     print(
@@ -152,6 +166,9 @@ def _record(args: argparse.Namespace) -> int:
             "filter": settings["display_filter"],
             "heart_rate_bpm": hr,
         }
+        if stages:
+            fields["rhythm"] = ", ".join(rhythms) or None
+            fields["alarms"] = alarms
         if writer.start_utc is not None:
             fields["acquired_utc"] = writer.start_utc
         if quality is not None:
@@ -201,4 +218,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--notch", type=float, choices=(50.0, 60.0), default=None, help="mains notch, Hz"
     )
     parser.add_argument("--lead", default=None, help="R-peak detection lead (default II or first)")
+    parser.add_argument(
+        "--no-rhythm", action="store_true", help="no rhythm analysis (no alarms in .evt and log)"
+    )
     parser.set_defaults(func=_record)

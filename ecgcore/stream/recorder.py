@@ -243,7 +243,11 @@ class RecordWriter:
             self.flush()
 
     def add_events(self, events: Iterable[Any]) -> None:
-        """Record pipeline events: R-peaks (``.qrs``) and lead-off changes (``.evt``)."""
+        """Record pipeline events: R-peaks (``.qrs``), lead-off changes and alarms (``.evt``).
+
+        Alarms are written at their onset (raised) and where their rhythm ended
+        (cleared), which can be seconds before the samples written last.
+        """
         for ev in events:
             if isinstance(ev, RPeakEvent):
                 self._peaks.append(ev.sample)
@@ -254,6 +258,12 @@ class RecordWriter:
                 self._ann_dirty = True
             elif isinstance(ev, DeviceNotice):
                 pass  # already taken from the block's events
+            elif isinstance(getattr(ev, "alarm", None), str) and hasattr(ev, "active"):
+                # a rhythm alarm (ecgcore.rhythm.stage.RhythmAlarmEvent): onset or end
+                state = "raised" if ev.active else "cleared"
+                text = f"alarm {ev.alarm} {state}: {getattr(ev, 'message', '')}"
+                self._events.append((int(ev.sample), '"', text[:250]))
+                self._ann_dirty = True
 
     def _to_counts(self, block: SampleBlock) -> np.ndarray:
         x = block.data * self.gain
