@@ -106,27 +106,53 @@ def test_pdf_grid_is_1_mm_and_5_mm(square_report) -> None:
     spec = PaperSpec()
     width_mm = (xs_all[-1] - xs_all[0]) / PT_PER_MM
     assert width_mm == pytest.approx(spec.grid_width_mm, abs=0.01)  # 10 mm + 10 s x 25 mm/s
+    horizontal = lambda ps: sorted({round(p[0][1], 3) for p in ps if p[0][1] == p[-1][1]})  # noqa: E731
+    ys_major = np.array(horizontal(major))
+    ys_all = np.array(sorted(set(horizontal(minor)) | set(ys_major)))
+    assert np.allclose(np.diff(ys_major) / PT_PER_MM, 5.0, atol=0.01)
+    assert np.allclose(np.diff(ys_all) / PT_PER_MM, 1.0, atol=0.01)
+    assert (ys_all[-1] - ys_all[0]) / PT_PER_MM == pytest.approx(spec.grid_height_mm, abs=0.01)
+
+
+def _pulses_and_rhythm(pdf: Path) -> tuple[list[tuple[float, float]], np.ndarray]:
+    """(height mm, width mm) of each calibration pulse, and the longest black trace (pt)."""
+    content = pypdf.PdfReader(str(pdf)).pages[0].get_contents().get_data()
+    black = [np.array(p) for c, p in _stroked_paths(content) if c == (0.0,) and len(p) >= 6]
+    sizes = []
+    for p in (p for p in black if len(p) == 6):
+        height_mm = (p[:, 1].max() - p[:, 1].min()) / PT_PER_MM
+        top = p[p[:, 1] == p[:, 1].max()]
+        sizes.append((height_mm, (top[:, 0].max() - top[:, 0].min()) / PT_PER_MM))
+    rhythm = max((p for p in black if len(p) > 6), key=lambda p: np.ptp(p[:, 0]))
+    return sizes, rhythm
 
 
 def test_pdf_calibration_pulse_and_trace_scale(square_report) -> None:
     _, files = square_report
-    content = pypdf.PdfReader(str(files.pdf)).pages[0].get_contents().get_data()
-    black = [np.array(p) for c, p in _stroked_paths(content) if c == (0.0,) and len(p) >= 6]
-    pulses = [p for p in black if len(p) == 6]
+    pulses, rhythm = _pulses_and_rhythm(files.pdf)
     assert len(pulses) == 4  # one per row
-    for p in pulses:
-        height_mm = (p[:, 1].max() - p[:, 1].min()) / PT_PER_MM
-        top = p[p[:, 1] == p[:, 1].max()]
-        width_mm = (top[:, 0].max() - top[:, 0].min()) / PT_PER_MM
+    for height_mm, width_mm in pulses:
         assert height_mm == pytest.approx(10.0, abs=0.01)  # 1 mV at 10 mm/mV
         assert width_mm == pytest.approx(5.0, abs=0.01)  # 0.2 s at 25 mm/s
-    rhythm = max((p for p in black if len(p) > 6), key=lambda p: np.ptp(p[:, 0]))
     assert np.ptp(rhythm[:, 0]) / PT_PER_MM == pytest.approx(250.0, abs=0.1)  # 10 s
     y = rhythm[:, 1]
     assert np.ptp(y) / PT_PER_MM == pytest.approx(10.0, abs=0.01)  # the 1 mV square wave
     high = y > y.min() + np.ptp(y) / 2
     rises = rhythm[1:, 0][high[1:] & ~high[:-1]]
     assert np.allclose(np.diff(rises) / PT_PER_MM, 50.0, atol=0.1)  # 2 s apart at 25 mm/s
+
+
+def test_pdf_measurement_sees_another_gain(square_report, tmp_path: Path) -> None:
+    """The same page at 5 mm/mV measures 5 mm per mV: the measurement is not a constant."""
+    result, _ = square_report
+    fs = 500.0
+    t = np.arange(round(10.0 * fs)) / fs
+    wave = np.where(((t - 0.25) % 2.0) < 1.0, 1.0, 0.0)
+    rec = Recording.from_physical(np.tile(wave[:, None], (1, 12)), fs, STANDARD_LEADS, name="sq")
+    files = write_grade_report(result, rec, tmp_path, spec=PaperSpec(gain_mm_mv=5.0))
+    pulses, rhythm = _pulses_and_rhythm(files.pdf)
+    assert [round(h, 2) for h, _ in pulses] == [5.0] * 4
+    assert np.ptp(rhythm[:, 1]) / PT_PER_MM == pytest.approx(5.0, abs=0.01)
 
 
 def test_report_marks_findings_and_html(tmp_path: Path) -> None:
