@@ -36,7 +36,9 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import datetime as dt
 import json
+import shlex
 import sys
 import tempfile
 import time
@@ -55,6 +57,7 @@ from ecgcore.benchmarks.grading_fit import (
     fit_placement_models,
     predict_acceptability,
 )
+from ecgcore.benchmarks.results_md import replace_results_block
 from ecgcore.datasets import get_database
 from ecgcore.grading import (
     ARTEFACT_LIMITS,
@@ -70,6 +73,10 @@ from ecgcore.quality import compute_indices
 from ecgcore.recording import Recording
 
 COMMAND = "python -m ecgcore.benchmarks.grading_validation --evaluate --jobs 2"
+#: Key of the RESULTS.md block this module owns.
+RESULTS_KEY = "python -m ecgcore.benchmarks.grading_validation"
+#: Missed record names listed per fault in RESULTS.md (all of them are in the results files).
+_MISSES_SHOWN = 12
 MODELS_DIR = Path(__file__).resolve().parents[1] / "ecgcore" / "grading" / "models"
 PTBXL_LABELS = ("electrodes_problems", "baseline_drift", "static_noise", "burst_noise")
 SETTINGS_CODES = frozenset({"NO_CALIBRATION"})  # database records never carry a pulse
@@ -372,6 +379,7 @@ def clean_summary(rows: list[dict]) -> dict[str, Any]:
     limb = {c for c in per_code if c.startswith("LIMB_REVERSAL")}
     return {
         "n": len(clean),
+        "n_labelled": sum(1 for r in rows if r["fault"] == "clean" and r["labelled"]),
         "records_with_false_finding": len(false_rec),
         "false_finding_rate": len(false_rec) / max(1, len(clean)),
         "per_code": dict(per_code.most_common()),
@@ -420,88 +428,25 @@ def _pct(x: float | None) -> str:
 
 
 def format_markdown(result: dict[str, Any]) -> str:
-    """The validation tables in Markdown."""
-    lines = [
-        "## Grading validation",
-        "",
-        f"Command: `{result['command']}` ({result['elapsed_s']:.0f} s on this machine).",
-        "",
-        f"Records: {result['pool']['ludb']} LUDB + {result['pool']['ptbxl']} PTB-XL "
-        f"(5-fold CV grouped by patient; placement models and thresholds fitted on the "
-        f"training folds only), CinC 2011 set-a {result['cinc']['n']} records.",
-        "",
-        "### Faults injected into held-out records (graded end to end)",
-        "",
-        "| fault | group | expected code | n | detected | rate | LUDB | PTB-XL | exact pair"
-        " | other codes raised |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for t in result["faults"]:
-        if t["fault"] == "clean":
-            continue
-        other = ", ".join(f"{c} {n}" for c, n in t["other_codes"].items())
-        expected = (
-            " / ".join(t["expected"]) or f"none of {' / '.join(['NO_CALIBRATION', 'WRONG_GAIN'])}"
-        )
-        rate = _pct(t["rate"]) if t["rate"] is not None else (f"{t['forbidden_raised']} raised")
-        exact = "" if t["exact_pair"] is None else str(t["exact_pair"])
-        lines.append(
-            f"| {t['fault']} | {t['group']} | {expected} | {t['n']} | {t['detected']} | {rate} | "
-            f"{t['per_dataset']['ludb']} | {t['per_dataset']['ptbxl']} | {exact} | {other} |"
-        )
-    g = result["goals"]
-    c = result["clean"]
-    lines += [
-        "",
-        "### Goals",
-        "",
-        "| goal | target | measured |",
-        "|---|---|---|",
-        f"| CinC 2011 acceptability accuracy (10-fold CV, mean of 5 shuffles) | >= 93 % | "
-        f"{_pct(result['cinc']['cv_accuracy_mean'])} (per shuffle: "
-        f"{', '.join(_pct(a) for a in result['cinc']['cv_accuracy_per_shuffle'])}) |",
-        f"| LA/RA reversal Se (at limb Sp below) | >= 95 % | {_pct(g['la_ra_se'])} |",
-        f"| limb-reversal specificity on clean records | >= 99 % | "
-        f"{_pct(c['limb_specificity'])} |",
-        f"| LA/LL reversal Se | >= 80 % | {_pct(g['la_ll_se'])} |",
-        f"| precordial swap Se (15 swaps pooled) | >= 85 % | {_pct(g['precordial_se'])} "
-        f"(adjacent {_pct(g['precordial_adjacent_se'])}, non-adjacent "
-        f"{_pct(g['precordial_nonadjacent_se'])}) |",
-        f"| clean-record false finding rate | <= 2 % | {_pct(c['false_finding_rate'])} "
-        f"({c['records_with_false_finding']}/{c['n']}) |",
-        "",
-        f"False findings on clean records by code: {c['per_code'] or 'none'} "
-        "(NO_CALIBRATION is not counted: database records carry no calibration pulse).",
-        "",
-        "### CinC 2011 set-a acceptability",
-        "",
-        f"- 10-fold CV accuracy {_pct(result['cinc']['cv_accuracy_mean'])}; end-to-end "
-        f"`grade_recording` with each fold's rule: accuracy "
-        f"{_pct(result['cinc']['end_to_end_accuracy'])}, unacceptable detected "
-        f"{_pct(result['cinc']['se_unacceptable'])}, acceptable kept "
-        f"{_pct(result['cinc']['sp_acceptable'])}.",
-        "- Misclassified (end to end): "
-        + ", ".join(f"{m['record']} ({m['truth']})" for m in result["cinc"]["misses"]),
-        "",
-        "### PTB-XL quality labels (recordings as they are)",
-        "",
-        "| label | findings counted | labelled records | raised | raised on unlabelled |",
-        "|---|---|---:|---:|---:|",
-    ]
-    for t in result["labels"]:
-        lines.append(
-            f"| {t['label']} | {t['codes']} | {t['n']} | {t['raised']} | "
-            f"{t['raised_on_unlabelled']}/{t['n_unlabelled']} |"
-        )
-    lines += ["", "### Misses (records where the expected code was not raised)", ""]
+    """The results file: the RESULTS.md block plus every missed record and false finding."""
+    lines = [results_block(result), "### Every miss", ""]
     for t in result["faults"]:
         if t["missed"]:
             lines.append(f"- {t['fault']} ({len(t['missed'])}): {' '.join(t['missed'])}")
-    lines.append("")
-    lines.append(
-        "False findings on clean records: "
-        + ", ".join(f"{r['key']} {'/'.join(r['codes'])}" for r in c["false_records"])
-    )
+    c = result["clean"]
+    lines += [
+        "",
+        "### False findings on clean records",
+        "",
+        *(f"- {r['key']}: {' '.join(r['codes'])}" for r in c["false_records"]),
+        "",
+        "### CinC 2011 misclassified (end to end)",
+        "",
+        *(
+            f"- {m['record']} ({m['truth']}): {' '.join(m['codes']) or 'no finding'}"
+            for m in result["cinc"]["misses"]
+        ),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -527,6 +472,167 @@ def goals(table: list[dict]) -> dict[str, float]:
     }
 
 
+GOALS: tuple[tuple[str, str, str, float], ...] = (
+    # (key, description, comparison, target)
+    ("cinc_accuracy", "CinC 2011 acceptability accuracy (10-fold CV, mean of 5 shuffles)",
+     ">=", 0.93),
+    ("la_ra_se", "LA/RA reversal Se", ">=", 0.95),
+    ("limb_sp", "limb-reversal Sp on clean records (LA/RA Se holds at this Sp)", ">=", 0.99),
+    ("la_ll_se", "LA/LL reversal Se", ">=", 0.80),
+    ("precordial_se", "precordial swap Se (15 interchanges pooled)", ">=", 0.85),
+    ("clean_false_rate", "clean-record false finding rate (LUDB + PTB-XL)", "<=", 0.02),
+)  # fmt: skip
+
+
+def goal_status(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each goal with its measured value and whether it is met."""
+    measured = {
+        "cinc_accuracy": result["cinc"]["cv_accuracy_mean"],
+        "la_ra_se": result["goals"]["la_ra_se"],
+        "limb_sp": result["clean"]["limb_specificity"],
+        "la_ll_se": result["goals"]["la_ll_se"],
+        "precordial_se": result["goals"]["precordial_se"],
+        "clean_false_rate": result["clean"]["false_finding_rate"],
+    }
+    out = []
+    for key, text, op, target in GOALS:
+        value = measured[key]
+        met = value is not None and (value >= target if op == ">=" else value <= target)
+        out.append({"goal": key, "text": text, "op": op, "target": target,
+                    "measured": value, "met": bool(met)})  # fmt: skip
+    return out
+
+
+def results_block(result: dict[str, Any]) -> str:
+    """The RESULTS.md block: command, date, machine, data, goals, the whole fault table."""
+    from ecgcore.benchmarks.machine import machine_info
+
+    info = machine_info()
+    pk = info.get("packages", {})
+    pkgs = ", ".join(f"{k} {v}" for k, v in pk.items()) if isinstance(pk, dict) else ""
+    pool, cinc = result["pool"], result["cinc"]
+    short = result.get("limit") is not None
+    lines = [
+        "## Grading validation (technicians' 12-lead recordings)",
+        "",
+        f"Generated {result['date']} by `{result['command']}`"
+        + (" (shortened run with --limit: not the published figures)" if short else "")
+        + f"; wall time {result['elapsed_s'] / 60:.0f} min. Code: "
+        "`benchmarks/grading_validation.py`, faults in `benchmarks/grading_faults.py`, "
+        "fitting in `benchmarks/grading_fit.py`; full tables and every missed record in "
+        "`benchmarks/results/grading_validation.md` / `.json`.",
+        "",
+        f"Machine: {info['cpu']} ({info['logical_cpus']} logical CPUs, shared with other "
+        f"work), {info['memory_gb']} GB, {info['os']}, Python {info['python']}; {pkgs}.",
+        "",
+        "Data (`/work/shared/datasets`, the subsets described in its README): "
+        f"LUDB {pool.get('ludb', 0)} records, PTB-XL {pool.get('ptbxl', 0)} records "
+        f"({result['clean']['n_labelled']} of them carry a PTB-XL quality label and are left "
+        "out of the clean false-finding rate), CinC 2011 set-a "
+        f"{cinc['n']} records with a reference grade ({cinc['n_acceptable']} acceptable), "
+        "NSTDB `bw` and `ma` noise records.",
+        "",
+        "Protocol: placement and artefact faults are injected into held-out records of a "
+        f"{result['n_folds']}-fold cross-validation grouped by patient (PTB-XL `patient_id`; "
+        "each LUDB record is its own patient); in each fold the limb and chest classifiers "
+        "and their decision thresholds (inner 3-fold CV, out-of-fold p(no swap) quantile for "
+        "99.5 % specificity) are fitted on the training folds only, and every held-out record "
+        "is graded end to end by `grade_recording` as recorded and with each fault. "
+        "Acceptability: 10-fold stratified CV on CinC 2011 (5 shuffles; records carry no "
+        "patient id, so they cannot be grouped), the rule fitted on the training folds. The "
+        "artefact finding limits are fixed (not fitted), but they were chosen while looking "
+        "at clean database records, so the clean false-finding rate is not fully held out.",
+        "",
+        "### Goals",
+        "",
+        "| goal | target | measured | status |",
+        "|---|---|---|---|",
+    ]
+    for g in goal_status(result):
+        status = "met" if g["met"] else "**NOT MET**"
+        lines.append(
+            f"| {g['text']} | {g['op']} {_pct(g['target'])} | {_pct(g['measured'])} | {status} |"
+        )
+    c = result["clean"]
+    goals_ = result["goals"]
+    lines += [
+        "",
+        f"Precordial Se: adjacent interchanges {_pct(goals_['precordial_adjacent_se'])}, "
+        f"non-adjacent {_pct(goals_['precordial_nonadjacent_se'])}; precordial Sp on clean "
+        f"records {_pct(c['precordial_specificity'])}. Clean records with a false finding: "
+        f"{c['records_with_false_finding']}/{c['n']}; by code: "
+        + (", ".join(f"{k} {v}" for k, v in c["per_code"].items()) or "none")
+        + " (NO_CALIBRATION is not counted: database records carry no calibration pulse).",
+        "",
+        "### Every fault (held-out records, graded end to end)",
+        "",
+        "| fault | group | expected code | n | detected | rate | LUDB | PTB-XL | exact pair"
+        " | missed | other codes raised (top 6) |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    lines += _fault_rows(result["faults"], with_missed=True)
+    lines += [
+        "",
+        "`cal_ok` is a negative control (a correct 1 mV pulse): its rate column counts "
+        "records where NO_CALIBRATION or WRONG_GAIN was wrongly raised.",
+        "",
+        "### CinC 2011 set-a acceptability",
+        "",
+        f"10-fold CV accuracy {_pct(cinc['cv_accuracy_mean'])} (per shuffle "
+        f"{', '.join(_pct(a) for a in cinc['cv_accuracy_per_shuffle'])}); end to end "
+        f"(`grade_recording` with each fold's rule, shuffle 0): accuracy "
+        f"{_pct(cinc['end_to_end_accuracy'])}, unacceptable detected "
+        f"{_pct(cinc['se_unacceptable'])}, acceptable kept {_pct(cinc['sp_acceptable'])}; "
+        f"{len(cinc['misses'])} records misclassified.",
+        "",
+        "### PTB-XL quality labels against the findings (recordings as they are)",
+        "",
+        "| label | findings counted | labelled records | finding raised | raised on "
+        "unlabelled records |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for t in result["labels"]:
+        lines.append(
+            f"| {t['label']} | {t['codes']} | {t['n']} | {t['raised']} "
+            f"({_pct(t['raised'] / t['n'] if t['n'] else None)}) | "
+            f"{t['raised_on_unlabelled']}/{t['n_unlabelled']} |"
+        )
+    lines += ["", "### Misses (first records; all in the results files)", ""]
+    for t in result["faults"]:
+        if t["missed"]:
+            shown = " ".join(t["missed"][:_MISSES_SHOWN])
+            more = len(t["missed"]) - _MISSES_SHOWN
+            lines.append(
+                f"- {t['fault']} ({len(t['missed'])}): {shown}"
+                + (f" ... and {more} more" if more > 0 else "")
+            )
+    cm = cinc["misses"]
+    lines.append(
+        f"- CinC 2011 misclassified ({len(cm)}): "
+        + " ".join(f"{m['record']}({m['truth'][0]})" for m in cm[:40])
+        + (f" ... and {len(cm) - 40} more" if len(cm) > 40 else "")
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _fault_rows(faults: list[dict], *, with_missed: bool = False) -> list[str]:
+    rows = []
+    for t in faults:
+        if t["fault"] == "clean":
+            continue
+        other = ", ".join(f"{c} {n}" for c, n in t["other_codes"].items())
+        expected = " / ".join(t["expected"]) or "none of NO_CALIBRATION / WRONG_GAIN"
+        rate = _pct(t["rate"]) if t["rate"] is not None else f"{t['forbidden_raised']} raised"
+        exact = "" if t["exact_pair"] is None else str(t["exact_pair"])
+        missed = f" {len(t['missed'])} |" if with_missed else ""
+        rows.append(
+            f"| {t['fault']} | {t['group']} | {expected} | {t['n']} | {t['detected']} | {rate} | "
+            f"{t['per_dataset']['ludb']} | {t['per_dataset']['ptbxl']} | {exact} |{missed} "
+            f"{other} |"
+        )
+    return rows
+
+
 # ------------------------------------------------------------------ commands
 def run_fit(data_dir: str | None, out_dir: Path) -> None:
     """Fit the shipped models on all records."""
@@ -546,16 +652,30 @@ def run_fit(data_dir: str | None, out_dir: Path) -> None:
 
 
 def run_evaluate(
-    data_dir: str | None, jobs: int, folds: int, out: Path | None, limit: int | None
+    data_dir: str | None,
+    jobs: int,
+    folds: int,
+    out: Path | None,
+    limit: int | None,
+    *,
+    command: str = COMMAND,
+    results: Path | None = None,
 ) -> dict[str, Any]:
-    """Every validation table; written to ``out`` as Markdown and JSON when given."""
+    """Every validation table; written to ``out`` as Markdown and JSON when given.
+
+    ``results``: RESULTS.md whose block for this command is replaced.
+    """
     t0 = time.perf_counter()
+    date = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     pool = load_pool(data_dir, limit)
     rows, fold_info = evaluate_faults(pool, data_dir, jobs, folds, list(FAULTS))
     table = fault_table(rows)
     cinc = evaluate_cinc(data_dir, jobs)
     result = {
-        "command": COMMAND,
+        "command": command,
+        "date": date,
+        "limit": limit,
+        "n_folds": folds,
         "pool": dict(Counter(p.dataset for p in pool)),
         "folds": fold_info,
         "faults": table,
@@ -565,14 +685,18 @@ def run_evaluate(
         "goals": goals(table),
         "elapsed_s": time.perf_counter() - t0,
     }
-    text = format_markdown(result)
-    sys.stdout.write(text)
-    if out is not None:
+    if out is not None:  # the raw figures first: the tables are made from them
         out.mkdir(parents=True, exist_ok=True)
-        (out / "grading_validation.md").write_text(text, encoding="utf-8")
         (out / "grading_validation.json").write_text(
             json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8"
         )
+    text = format_markdown(result)
+    sys.stdout.write(text)
+    if out is not None:
+        (out / "grading_validation.md").write_text(text, encoding="utf-8")
+    if results is not None:
+        replace_results_block(results, RESULTS_KEY, results_block(result))
+        sys.stderr.write(f"wrote the `{RESULTS_KEY}` block of {results}\n")
     return result
 
 
@@ -586,13 +710,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--limit", type=int, default=None, help="records per database (quick runs)")
+    p.add_argument(
+        "--results", type=Path, default=None, help="replace this command's block of RESULTS.md"
+    )
     args = p.parse_args(argv)
     if not (args.fit or args.evaluate):
         p.error("give --fit and/or --evaluate")
     if args.fit:
         run_fit(args.data_dir, args.models_dir)
     if args.evaluate:
-        run_evaluate(args.data_dir, args.jobs, args.folds, args.out, args.limit)
+        command = shlex.join(["python", "-m", "ecgcore.benchmarks.grading_validation",
+                              *(sys.argv[1:] if argv is None else argv)])  # fmt: skip
+        run_evaluate(
+            args.data_dir, args.jobs, args.folds, args.out, args.limit,
+            command=command, results=args.results,
+        )  # fmt: skip
     return 0
 
 
