@@ -204,8 +204,9 @@ class RhythmStage:
         self.lead = lead
         self.config = config
         self.clear_grace_s = float(clear_grace_s)
-        self._models = {"beat_classifier": beat_classifier, "af_model": af_model,
-                        "vf_model": vf_model}  # fmt: skip
+        self.beat_classifier = beat_classifier
+        self.af_model = af_model
+        self.vf_model = vf_model
         self.reset()
 
     def reset(self) -> None:
@@ -234,8 +235,9 @@ class RhythmStage:
         source = "its own detector" if self.own_detector else "the pipeline's detector"
         logger.info("rhythm analysis on lead %s, R-peaks from %s", self.lead_name, source)
         return RhythmAnalyzer(
-            data.fs, config=self.config, detect=self.own_detector, **self._models
-        )
+            data.fs, config=self.config, detect=self.own_detector,
+            beat_classifier=self.beat_classifier, af_model=self.af_model, vf_model=self.vf_model,
+        )  # fmt: skip
 
     def process(self, data: Any) -> list[Any]:
         """Analyse one block; return the events it made final."""

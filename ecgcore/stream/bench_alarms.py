@@ -61,7 +61,7 @@ from ecgcore.stream.pipeline import LivePipeline, PipelineConfig
 __all__ = ["Replay", "main", "replay_recording", "time_to_alarm"]
 
 #: Reference rhythm codes -> the alarm kind that must show during them.
-REFERENCE_ALARMS = {
+REFERENCE_ALARMS: dict[str, dict[str, tuple[str, ...]]] = {
     "vfdb": {"VF": ("VF", "VFL", "VFIB"), "VT": ("VT",), "ASYS": ("ASYS",)},
     "mitdb": {"VF": ("VFL",), "VT": ("VT",)},
 }
