@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import json
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -332,11 +333,19 @@ def format_markdown(result: Any, *, records: bool = True) -> str:
 
 
 def _machine_lines(info: Mapping[str, Any]) -> list[str]:
-    pk = info.get("packages", {})
-    pkgs = ", ".join(f"{k} {v}" for k, v in pk.items()) if isinstance(pk, Mapping) else ""
+    from ecgcore.benchmarks.machine import package_versions  # noqa: PLC0415
+
+    pk = dict(info.get("packages", {}))
+    pk.update(package_versions(("scikit-learn",)))
+    pkgs = ", ".join(f"{k} {v}" for k, v in pk.items())
+    try:
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except (AttributeError, OSError):  # not available on this OS
+        load = "n/a"
     return [
         f"- CPU: {info.get('cpu')} ({info.get('logical_cpus')} logical CPUs, "
-        f"{info.get('cpus_usable')} usable by the run)",
+        f"{info.get('cpus_usable')} usable by the run; load average {load} at the end, "
+        "shared with other work, so times are indicative)",
         f"- memory: {info.get('memory_gb')} GB; OS: {info.get('os')}; Python {info.get('python')}",
         f"- packages: {pkgs}",
     ]
