@@ -96,6 +96,34 @@ def test_streaming_gives_the_beats_and_episodes_of_batch(mixed, lead, chunks):
     assert sorted(raised) == sorted({(a.kind, round(a.onset_s, 3)) for a in whole.alarms})
 
 
+def test_samples_lost_on_the_way_are_missing_for_stream_and_batch(mixed):
+    # blocks never delivered (e.g. a radio dropout): the pipeline passes them on as missing
+    rec, lead_off = mixed.recording, mixed.truth.lead_off
+    mv = rec.physical("mV")
+    starts = range(0, rec.n_samples, 50)
+    lost = [a for a in starts if 30.2 * FS <= a < 31.7 * FS]
+    stage = RhythmStage()
+    pipe = LivePipeline(_info(), stages=(stage,))
+    events = []
+    for a in starts:
+        b = min(a + 50, rec.n_samples)
+        if a in lost:
+            continue
+        block = SampleBlock(ORIGIN + a, mv[a:b], np.zeros(b - a), ("mV",) * 2, lead_off[a:b])
+        events += pipe.process(block, now=0.0).events
+    events += pipe.finish(now=0.0)
+    x = rec.lead_mv("II").copy()
+    x[lead_off[:, 1]] = np.nan
+    x[lost[0] : lost[-1] + 50] = np.nan
+    whole = analyze_rhythm(x, FS)
+    beats = [e for e in events if isinstance(e, BeatClassEvent)]
+    assert [b.sample - ORIGIN for b in beats] == whole.beats_idx.tolist()
+    assert [b.aami for b in beats] == whole.beat_classes.tolist()
+    episodes = [(e.rhythm, e.sample - ORIGIN, e.end_sample - ORIGIN)
+                for e in events if isinstance(e, RhythmEpisodeEvent)]  # fmt: skip
+    assert episodes == [tuple(ep) for ep in whole.episodes]
+
+
 def test_beats_and_episodes_are_delivered_within_10_s():
     # Outside the detector's learning (the first 12 s, and 12 s after missing signal)
     # and for intervals below 2 s; see ecgcore.rhythm.analyzer for the stage delays.
