@@ -10,6 +10,15 @@
 :class:`LivePipeline` processes blocks (explicit state, chunking-invariant);
 :func:`stream_device` / :func:`run_device` drive a device through it;
 :class:`RecordWriter` writes a crash-safe WFDB record incrementally.
+
+Rhythm analysis plugs in as a stage (``ecg monitor``, ``ecg record`` and the
+web station run the same one)::
+
+    from ecgcore.rhythm.stage import RhythmStage
+    pipe = LivePipeline(dev.info, stages=(RhythmStage(),))
+
+Benchmarks: ``python -m ecgcore.stream.bench`` (CPU, R-peak latency) and
+``python -m ecgcore.stream.bench_alarms`` (alarm and label delays).
 """
 
 from ecgcore.stream.events import (
