@@ -102,3 +102,16 @@ def test_rhythm_vfdb_one_record_reports_vf_specificity_and_vt(
     assert ref_episodes > 10  # 418 has many short VFL runs
     assert "| VT | 1 |" in out
     assert "non-shockable min | specificity %" in out
+
+
+def test_rhythm_mitdb_af_one_record(data_dir: Path, tmp_path: Path) -> None:
+    argv = ["bench", "rhythm", "--db", "mitdb", "--records", "201", "--no-loo"]
+    argv += ["--data-dir", str(data_dir), "--out", str(tmp_path), "--quiet"]
+    assert main(argv) == 0
+    data = json.loads((tmp_path / "bench_rhythm_mitdb.json").read_text())
+    assert data["command"] == " ".join(["ecg", *argv])
+    gross = data["gross"][0]
+    # 201 has AF episodes after minute 5; the AF model never saw mitdb
+    assert gross["af_ref_matched"] + gross["af_ref_missed"] >= 1
+    assert gross["af_duration_se"] > 0.5
+    assert "vf_episode_se" not in gross
