@@ -130,12 +130,20 @@ def load_pool(data_dir: str | None, limit: int | None = None) -> list[PoolRecord
     return pool
 
 
-def _training_beats(pool: Sequence[PoolRecord]) -> tuple[list, np.ndarray]:
+def _training_beats(
+    pool: Sequence[PoolRecord], cache: dict[str, Any] | None = None
+) -> tuple[list, np.ndarray]:
+    """Median beats of the records fit for training (``cache``: key -> beats, reused)."""
     mbs, groups = [], []
     for p in pool:
         if p.labels.get("electrodes_problems"):
             continue
-        mb = median_beats(p.signals, p.fs)
+        if cache is not None and p.key in cache:
+            mb = cache[p.key]
+        else:
+            mb = median_beats(p.signals, p.fs)
+            if cache is not None:
+                cache[p.key] = mb
         if mb is None or not np.isfinite(mb.beats).all():
             continue
         mbs.append(mb)
@@ -298,9 +306,10 @@ def evaluate_faults(
     rows: list[dict] = []
     fold_info = []
     splitter = GroupKFold(n_splits=folds)
+    cache: dict[str, Any] = {}  # median beats depend on the record only: computed once
     for k, (tr, te) in enumerate(splitter.split(np.zeros(len(pool)), groups=groups)):
         t0 = time.perf_counter()
-        mbs, g = _training_beats([pool[i] for i in tr])
+        mbs, g = _training_beats([pool[i] for i in tr], cache)
         with tempfile.TemporaryDirectory() as tmp:
             limb_path, prec_path = fit_placement_models(mbs, g, tmp)
             with np.load(limb_path) as lm, np.load(prec_path) as pm:
@@ -317,7 +326,8 @@ def evaluate_faults(
             for batch in _map(_grade_faults, tasks, jobs, _init_worker, (pool,)):
                 rows.extend(batch)
         sys.stderr.write(
-            f"fold {k + 1}/{folds}: {len(te)} records graded in {time.perf_counter() - t0:.0f} s\n"
+            f"fold {k + 1}/{folds}: models fitted on {len(mbs)} records, {len(te)} records "
+            f"graded in {time.perf_counter() - t0:.0f} s\n"
         )
     return rows, fold_info
 

@@ -66,26 +66,28 @@ class ArrayModel:
         return self._tree_scores(x)
 
     def _tree_scores(self, x: np.ndarray) -> np.ndarray:
+        """Sum of the leaf values reached in every tree, all trees walked at once."""
         feature = self.get("feature")
         threshold = self.get("threshold")
         left, right = self.get("left"), self.get("right")
         missing_left = self.get("missing_left")
         value = self.get("value")
         roots, tree_class = self.get("tree_root"), self.get("tree_class")
-        out = np.tile(self.get("baseline"), (x.shape[0], 1)).astype(np.float64)
-        rows = np.arange(x.shape[0])
-        for root, cls in zip(roots, tree_class, strict=True):
-            node = np.full(x.shape[0], root, dtype=np.int64)
-            while True:
-                f = feature[node]
-                inner = f >= 0
-                if not inner.any():
-                    break
-                xv = x[rows[inner], f[inner]]
-                nd = node[inner]
-                go_left = np.where(np.isnan(xv), missing_left[nd], xv <= threshold[nd])
-                node[inner] = np.where(go_left, left[nd], right[nd])
-            out[:, cls] += value[node]
+        n = x.shape[0]
+        node = np.tile(np.asarray(roots, dtype=np.int64), (n, 1))  # (samples, trees)
+        rows = np.repeat(np.arange(n), roots.size).reshape(n, roots.size)
+        while True:
+            f = feature[node]
+            inner = f >= 0
+            if not inner.any():
+                break
+            nd = node[inner]
+            xv = x[rows[inner], f[inner]]
+            go_left = np.where(np.isnan(xv), missing_left[nd], xv <= threshold[nd])
+            node[inner] = np.where(go_left, left[nd], right[nd])
+        out = np.tile(self.get("baseline"), (n, 1)).astype(np.float64)
+        # unbuffered, in tree order: the same sums as adding tree by tree
+        np.add.at(out, (rows, np.broadcast_to(tree_class, node.shape)), value[node])
         return out
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
