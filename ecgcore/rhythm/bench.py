@@ -68,6 +68,7 @@ __all__ = [
 _DEFAULT_CACHE = "/tmp/ecgcore-rhythm"
 _VF_DATABASES = ("vfdb", "mitdb")
 _NONSHOCKABLE_EXCLUDE = frozenset({"VF", "VFL", "VFIB", "VT"})
+_NO_LOO_HINT = "or use --no-loo to score the shipped models as they are"
 
 
 # --------------------------------------------------------------------- configs
@@ -618,7 +619,7 @@ def summarize_cinc(rows: Sequence[CincRow], folds: int | None = None) -> tuple[C
 
 
 # --------------------------------------------------------------------- tasks
-def require_sklearn(what: str) -> None:
+def require_sklearn(what: str, hint: str = "") -> None:
     """Raise :class:`~ecgcore.errors.DependencyError` when scikit-learn is missing."""
     import importlib.util  # noqa: PLC0415
 
@@ -626,8 +627,8 @@ def require_sklearn(what: str) -> None:
         from ecgcore.errors import DependencyError  # noqa: PLC0415
 
         raise DependencyError(
-            f"{what} needs scikit-learn, which is not installed: "
-            "pip install 'ecgcore[bench]' (or run with --no-loo to score the shipped models)"
+            f"{what} needs scikit-learn, which is not installed: pip install 'ecgcore[bench]'"
+            + (f" ({hint})" if hint else "")
         )
 
 
@@ -654,7 +655,7 @@ def make_rhythm_tasks(config: RhythmBenchConfig, _detectors: Any = None) -> list
     if config.peaks not in ("detected", "reference"):
         raise ValueError(f"peaks: expected 'detected' or 'reference', not {config.peaks!r}")
     if config.loo:
-        require_sklearn("the leave-one-record-out rhythm benchmark")
+        require_sklearn("the leave-one-record-out rhythm benchmark", _NO_LOO_HINT)
     recs = _records(config.database, config.records, config.data_dir)
     return [
         _Task(config.database, r, config.data_dir, config.cache, config.loo, config.peaks)
@@ -671,7 +672,7 @@ def make_beats_tasks(config: BeatsBenchConfig, _detectors: Any = None) -> list[_
     if config.peaks not in ("detected", "reference"):
         raise ValueError(f"peaks: expected 'detected' or 'reference', not {config.peaks!r}")
     if config.loo:
-        require_sklearn("the leave-one-record-out beat benchmark")
+        require_sklearn("the leave-one-record-out beat benchmark", _NO_LOO_HINT)
     wanted = config.records if config.records is not None else DS1
     recs = _records("mitdb", wanted, config.data_dir)
     return [
