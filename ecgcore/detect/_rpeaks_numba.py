@@ -145,7 +145,8 @@ F_THRESH = 9  # detection threshold
 F_LASTMAX = 10  # largest |d| of the last QRS
 F_SB_INTERVAL = 11  # search-back interval (f)
 F_EMIT_VAL = 12  # feature peak of the hump that just ended
-N_FSTATE = 13
+F_RR_MEDIAN = 13  # median of the last 8 RR intervals (f; 0 until the first)
+N_FSTATE = 14
 
 # candidate columns
 C_POS = 0
@@ -161,6 +162,7 @@ B_RR = 2
 N_BUFS = 3
 NBUF = 8
 
+N_SECTIONS = 2  # second-order sections of the band-pass (a 4th-order band-pass at most)
 SB_FACTOR_MIN = 1e-3  # search-back stops halving its threshold factor here
 
 # internal-rate rings (rows of ``rings``)
@@ -303,7 +305,9 @@ def _accept_qrs(st, pos: int, val: float, der: float) -> None:
     bufs[B_QRS, ist[I_NQRS] % NBUF] = val
     ist[I_NQRS] += 1
     _update_threshold(st, True)
-    rr = _median8(bufs[B_RR], ist[I_NRR]) if ist[I_NRR] > 0 else par[P_RR_INIT]
+    if ist[I_NRR] > 0:
+        fst[F_RR_MEDIAN] = _median8(bufs[B_RR], ist[I_NRR])
+    rr = fst[F_RR_MEDIAN] if ist[I_NRR] > 0 else par[P_RR_INIT]
     fst[F_SB_INTERVAL] = 1.5 * min(rr, par[P_RR_MAX])
     fst[F_LASTMAX] = der
     ist[I_LAST_QRS] = pos
@@ -513,8 +517,7 @@ def _hold_length(st, pos: int, val: float) -> int:
         return long_hold
     if ist[I_NRR] == 0 or ist[I_LAST_QRS] < 0:
         return long_hold
-    rr = _median8(st[4][B_RR], ist[I_NRR])
-    if pos - ist[I_LAST_QRS] < rr - par[P_STRONG_EARLY]:
+    if pos - ist[I_LAST_QRS] < fst[F_RR_MEDIAN] - par[P_STRONG_EARLY]:
         return long_hold
     der, bls = _slope_features(st, pos)
     if bls != 0.0 or der < par[P_STRONG_SLOPE] * fst[F_LASTMAX]:
@@ -623,10 +626,11 @@ def _on_event(st, event: int) -> None:
 def rpeaks_process(x: np.ndarray, st, filt) -> int:
     """Run the detector over the chunk ``x``; write confirmed peaks to ``st[-1]``.
 
-    ``filt = (sos, zi, zi_unit, w_cur, w_next)``: band-pass sections at the
-    internal rate, their state (scipy layout), the steady state for a unit
-    constant input, and the decimator weights of a block's samples for the
-    current and the next internal sample. Returns the number of peaks written.
+    ``filt = (sos, zi, zi_unit, w_cur, w_next)``: the band-pass's two sections
+    at the internal rate (:data:`N_SECTIONS`), their state (scipy layout), the
+    steady state for a unit constant input, and the decimator weights of a
+    block's samples for the current and the next internal sample. Returns the
+    number of peaks written.
 
     The hot loop (decimation, band-pass, feature, hump tracking and
     pre-blanking) keeps its state in local variables; the decision rules run in
@@ -642,7 +646,10 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
     sos, zi, zi_unit, w_cur, w_next = filt
     y_ring = rings[R_Y]
     d_ring = rings[R_D]
-    n_sec = sos.shape[0]
+    # the band-pass's two sections, coefficients and state in registers
+    b00, b01, b02, a01, a02 = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
+    b10, b11, b12, a11, a12 = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
+    z00, z01, z10, z11 = zi[0, 0], zi[0, 1], zi[1, 0], zi[1, 1]
     mask_raw = raw.shape[0] - 1
     mask = y_ring.shape[0] - 1
     dec = int(par[P_D])
@@ -765,50 +772,49 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
         if first_out == 1:
             # (re)start: band-pass in steady state for the level u, empty history
             first_out = 0
-            for a in range(n_sec):
-                zi[a, 0] = zi_unit[a, 0] * u
-                zi[a, 1] = zi_unit[a, 1] * u
+            z00 = zi_unit[0, 0] * u
+            z01 = zi_unit[0, 1] * u
+            z10 = zi_unit[1, 0] * u
+            z11 = zi_unit[1, 1] * u
             for t in range(mi - w - k, mi):
                 y_ring[t & mask] = 0.0
                 d_ring[t & mask] = 0.0
             s = 0.0
             f_last = 0.0
-        # band-pass (transposed direct form II, scipy zi layout)
-        for a in range(n_sec):
-            o = sos[a, 0] * u + zi[a, 0]
-            zi[a, 0] = sos[a, 1] * u - sos[a, 4] * o + zi[a, 1]
-            zi[a, 1] = sos[a, 2] * u - sos[a, 5] * o
-            u = o
+        # band-pass (transposed direct form II, scipy zi layout), two sections
+        o = b00 * u + z00
+        z00 = b01 * u - a01 * o + z01
+        z01 = b02 * u - a02 * o
+        u = b10 * o + z10
+        z10 = b11 * o - a11 * u + z11
+        z11 = b12 * o - a12 * u
         d = u - y_ring[(mi - k) & mask]
         y_ring[mi & mask] = u
         old = d_ring[(mi - w) & mask]
         d_ring[mi & mask] = d
         s = max(s + abs(d) - abs(old), 0.0)
         feat = s * inv_w
-        # maxima of the feature
-        if pk_time > 0:
-            pk_time += 1
-        if feat > f_last and feat > pk_max:
-            pk_max = feat
-            pk_pos = i
-            if pk_max > floor:
-                pk_time = 1
-        elif feat < 0.5 * pk_max or pk_time > timeout:
-            if pk_max > floor:
-                if i >= next_event:
-                    # a timer is due first: the caller holds this peak after it
-                    event = EV_EMIT
-                    ist[I_EMIT_POS] = pk_pos
-                    fst[F_EMIT_VAL] = pk_max
-                elif hold_at < 0 or pk_max > hold_val:
-                    # pre-blanking: hold it (replacing a smaller held peak)
-                    hold_at = i
-                    hold_pos = pk_pos
-                    hold_val = pk_max
-                    hold_end = i + _hold_length(st, pk_pos, pk_max)
-                    next_event = min(next_event, hold_end)
-            pk_max = 0.0
-            pk_time = 0
+        # maxima of the feature, as selects rather than branches: on noise the
+        # feature turns up and down at random, which branches would mispredict
+        pk_time += pk_time > 0
+        rise = (feat > f_last) & (feat > pk_max)
+        end = (not rise) & ((feat < 0.5 * pk_max) | (pk_time > timeout))
+        if end & (pk_max > floor):  # a hump ended (rare)
+            if i >= next_event:
+                # a timer is due first: the caller holds this peak after it
+                event = EV_EMIT
+                ist[I_EMIT_POS] = pk_pos
+                fst[F_EMIT_VAL] = pk_max
+            elif hold_at < 0 or pk_max > hold_val:
+                # pre-blanking: hold it (replacing a smaller held peak)
+                hold_at = i
+                hold_pos = pk_pos
+                hold_val = pk_max
+                hold_end = i + _hold_length(st, pk_pos, pk_max)
+                next_event = min(next_event, hold_end)
+        pk_time = 1 if rise & (feat > floor) else (0 if end else pk_time)
+        pk_max = feat if rise else (0.0 if end else pk_max)
+        pk_pos = i if rise else pk_pos
         f_last = feat
         if i >= next_event:
             event |= EV_TIMER
@@ -826,6 +832,10 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
             next_event = ist[I_NEXT_EVENT]
         i += 1
 
+    zi[0, 0] = z00
+    zi[0, 1] = z01
+    zi[1, 0] = z10
+    zi[1, 1] = z11
     ist[I_N] = i
     ist[I_RESTART] = restart
     ist[I_BLOCK_BAD] = block_bad

@@ -102,6 +102,17 @@ def _feature_delay(
     return round(float(np.mean(delays)))
 
 
+def _sections(sos: np.ndarray) -> np.ndarray:
+    """The band-pass as exactly the kernel's two sections (a pass-through one added)."""
+    if sos.shape[0] > _k.N_SECTIONS:
+        raise SignalError(
+            f"detector band-pass: expected at most {_k.N_SECTIONS} second-order sections "
+            f"(a 4th-order band-pass), got {sos.shape[0]}"
+        )
+    through = np.tile([1.0, 0.0, 0.0, 1.0, 0.0, 0.0], (_k.N_SECTIONS - sos.shape[0], 1))
+    return np.ascontiguousarray(np.vstack([sos, through]))
+
+
 @functools.lru_cache(maxsize=32)
 def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, tuple[np.ndarray, ...], int, int]:
     """Kernel parameters, filter arrays, and the internal and raw ring sizes.
@@ -111,7 +122,7 @@ def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, tuple[np.ndarra
     """
     dec = max(1, int(fs // tuning.min_rate_hz))
     fs_i = fs / dec
-    sos = np.ascontiguousarray(design_filter(tuning.band, fs_i))
+    sos = _sections(design_filter(tuning.band, fs_i))
     zi_unit = np.ascontiguousarray(scipy.signal.sosfilt_zi(sos))
     w_cur, w_next = _decimator(dec)
 

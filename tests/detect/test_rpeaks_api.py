@@ -121,3 +121,18 @@ def test_input_not_modified() -> None:
     before = x.copy()
     detect_r_peaks(x, 250.0)
     assert np.array_equal(x, before, equal_nan=True)
+
+
+def test_band_pass_sections_are_padded_or_refused() -> None:
+    from ecgcore.detect.rpeaks import _detector
+    from ecgcore.filters import FilterSpec
+
+    x, _ = synth_ecg(20.0, 250.0, seed=5)
+    # one section (2nd-order band-pass) runs through a pass-through second section
+    narrow = FilterSpec(highpass_hz=5.0, lowpass_hz=30.0, highpass_order=1, lowpass_order=1)
+    det = _detector(250.0, band=narrow)
+    peaks = np.concatenate([det.process(x), det.finish()])
+    assert peaks.size > 10
+    wide = FilterSpec(highpass_hz=5.0, lowpass_hz=30.0, highpass_order=4, lowpass_order=4)
+    with pytest.raises(SignalError, match="at most 2 second-order sections"):
+        _detector(250.0, band=wide)
