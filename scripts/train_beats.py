@@ -47,6 +47,7 @@ from ecgcore.rhythm.training import (
 )
 from ecgcore.rhythm.trees import MODEL_DIR
 
+
 def emit(*parts: object) -> None:
     """Write one line of the script's report to stdout."""
     print(*parts, flush=True)  # noqa: T201 - command-line script
