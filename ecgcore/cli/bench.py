@@ -30,6 +30,16 @@ def _csv_list(value: str) -> tuple[str, ...]:
     return items
 
 
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return n
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--detectors",
@@ -89,6 +99,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p_det.add_argument("--db", default="mitdb", help="database (default mitdb)")
     p_det.add_argument("--records", nargs="+", default=None, metavar="REC")
+    p_det.add_argument(
+        "--repeat",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="timed runs of every detector on every record, the shortest counts (default 1)",
+    )
     _common(p_det)
     p_det.set_defaults(func=run_detect)
 
@@ -177,6 +194,7 @@ def run_detect(args: argparse.Namespace) -> int:
         max_duration_s=args.max_duration_s,
         data_dir=args.data_dir,
         cpu=args.cpu,
+        repeat=args.repeat,
     )
     result = run_benchmark(
         "detect", config, executor=_executor(args), progress=not args.quiet, command=_command()
