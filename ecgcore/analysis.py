@@ -16,13 +16,45 @@ from ecgcore._validate import logger
 from ecgcore.detect import detect_r_peaks
 from ecgcore.errors import SignalError
 from ecgcore.heart_rate import HeartRateSummary, heart_rate_summary
+from ecgcore.quality.calibration import CalibrationPulse, find_calibration_pulse
 from ecgcore.recording import Recording
 from ecgcore.rhythm import RhythmAnalysis, analyze_rhythm
 
-__all__ = ["RecordAnalysis", "analyze_recording", "default_analysis_lead"]
+__all__ = [
+    "RecordAnalysis",
+    "analyze_recording",
+    "default_analysis_lead",
+    "find_record_calibration",
+]
 
 #: Leads tried, in order, when no lead is given: the classic rhythm leads.
 _PREFERRED_LEADS = ("II", "MLII", "ECG", "I", "V5", "V1")
+#: A calibration pulse is looked for in this many seconds at each end of the record.
+CALIBRATION_SEARCH_S = 5.0
+#: Samples this close to a calibration pulse are left out of the analysis (edges), s.
+CALIBRATION_MARGIN_S = 0.1
+
+
+def find_record_calibration(rec: Recording) -> CalibrationPulse | None:
+    """The calibration pulse at the start or the end of ``rec`` (None if there is none).
+
+    Electrocardiographs record the 1 mV pulse before or after the tracing, in
+    every lead at once, so only the first and last :data:`CALIBRATION_SEARCH_S`
+    seconds of records with at least two leads are searched.
+    """
+    if rec.n_leads < 2:
+        return None
+    n = round(CALIBRATION_SEARCH_S * rec.fs)
+    head = find_calibration_pulse(rec.physical()[:n], rec.fs)
+    if head is not None or rec.n_samples <= n:
+        return head
+    offset = rec.n_samples - n
+    tail = find_calibration_pulse(rec.physical()[offset:], rec.fs)
+    if tail is None:
+        return None
+    return dataclasses.replace(
+        tail, start_idx=tail.start_idx + offset, stop_idx=tail.stop_idx + offset
+    )
 
 
 def default_analysis_lead(rec: Recording) -> int:
@@ -59,6 +91,9 @@ class RecordAnalysis:
         Seconds of missing samples in the analysed lead.
     rhythm : object or None
         Beat and rhythm analysis (:class:`ecgcore.rhythm.RhythmAnalysis`) when run.
+    calibration_span_s : tuple of float or None
+        Start and end (s) of the calibration pulse left out of the analysis
+        (with :data:`CALIBRATION_MARGIN_S` on each side), None without one.
     """
 
     record: str
@@ -69,6 +104,7 @@ class RecordAnalysis:
     heart_rate: HeartRateSummary
     missing_s: float
     rhythm: RhythmAnalysis | None = None
+    calibration_span_s: tuple[float, float] | None = None
 
     @property
     def n_beats(self) -> int:
@@ -91,6 +127,11 @@ class RecordAnalysis:
             "missing_s": round(self.missing_s, 6),
             "n_beats": self.n_beats,
             "heart_rate": self.heart_rate.to_json(),
+            "calibration_span_s": (
+                None
+                if self.calibration_span_s is None
+                else [round(t, 6) for t in self.calibration_span_s]
+            ),
         }
         if self.rhythm is not None:
             out.update(self.rhythm.to_json())
@@ -113,15 +154,31 @@ def analyze_recording(
         Lead index or name; lead II (or MLII) by default, else lead 0.
     rhythm : bool
         Also classify beats (AAMI N/S/V/F/Q) and rhythm episodes.
+
+    Notes
+    -----
+    A calibration pulse at the start or the end of the record
+    (:func:`find_record_calibration`) is no heart beat: its span is treated as
+    "no signal" by the detector and the rhythm analysis, and reported as
+    ``calibration_span_s`` (it does not count as missing).
     """
     if rec.n_samples == 0:
         raise SignalError(f"record {rec.name!r} has no samples")
     idx = default_analysis_lead(rec) if lead is None else rec.lead_index(lead)
     signal_mv = rec.lead_mv(idx)
+    missing_s = float(np.count_nonzero(np.isnan(signal_mv))) / rec.fs
+    pulse = find_record_calibration(rec)
+    span_s = None
+    if pulse is not None:
+        margin = round(CALIBRATION_MARGIN_S * rec.fs)
+        lo, hi = max(0, pulse.start_idx - margin), min(rec.n_samples, pulse.stop_idx + margin)
+        signal_mv = signal_mv.copy()
+        signal_mv[lo:hi] = np.nan
+        span_s = (lo / rec.fs, hi / rec.fs)
+        logger.info("%s: calibration pulse at %.2f-%.2f s left out", rec.name, *span_s)
     peaks = detect_r_peaks(signal_mv, rec.fs)
     summary = heart_rate_summary(peaks, rec.fs)
-    missing_s = float(np.count_nonzero(np.isnan(signal_mv))) / rec.fs
-    rhythm_result = analyze_rhythm(rec, lead=idx, peaks=peaks) if rhythm else None
+    rhythm_result = analyze_rhythm(signal_mv, rec.fs, peaks) if rhythm else None
     logger.info("%s: %d beats on lead %s", rec.name, peaks.size, rec.lead_names[idx])
     return RecordAnalysis(
         record=rec.name,
@@ -132,4 +189,5 @@ def analyze_recording(
         heart_rate=summary,
         missing_s=missing_s,
         rhythm=rhythm_result,
+        calibration_span_s=span_s,
     )
