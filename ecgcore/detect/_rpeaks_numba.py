@@ -497,13 +497,15 @@ def _release(st) -> None:
 def _hold_length(st, pos: int, val: float) -> int:
     """Pre-blanking interval (full-rate samples) of the candidate at ``pos``.
 
-    A candidate that already looks like a confirmed QRS (after learning, feature
-    peak ``val`` above the strong level between the noise and QRS levels, no
-    baseline shift, and a slope of at least ``strong_slope`` times the last
-    QRS's) is released after the short interval: a larger peak so soon after a
-    QRS is its T-wave, which the refractory period and the T-wave check reject.
-    Other candidates are held for the full interval, so that a P-wave (broad,
-    with a gentler slope than its QRS) yields to the QRS that follows it.
+    A candidate that already looks like a confirmed QRS is released after the
+    short interval: after learning, its feature peak ``val`` above the strong
+    level (between the noise and QRS levels), no baseline shift, a slope of at
+    least ``strong_slope`` times the last QRS's, and no more than
+    ``strong_early`` before the median RR interval is due (a P-wave comes a
+    PR interval, at least 120 ms, before its beat). A larger peak so soon
+    after such a QRS is its T-wave, which the refractory period and the T-wave
+    check reject. Other candidates, premature beats included, are held for the
+    full interval, so that a P-wave yields to the QRS that follows it.
     """
     par = st[0]
     ist = st[1]
