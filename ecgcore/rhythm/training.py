@@ -97,12 +97,16 @@ AF_THRESHOLD: Final = 0.5
 AF_C: Final = 1.0
 
 # -- VF ----------------------------------------------------------------------
-VF_VERSION: Final = "1"
+VF_VERSION: Final = "2"
+#: ``min_samples_leaf`` is of the order of one record's VF windows (22-650 per
+#: vfdb record): a leaf cannot be fitted to the waveform of one patient alone,
+#: which a model must not rely on to score patients it never saw.
 VF_HGB: Final = {
     "max_iter": 60,
     "learning_rate": 0.1,
     "max_leaf_nodes": 8,
-    "min_samples_leaf": 40,
+    "min_samples_leaf": 400,
+    "l2_regularization": 1.0,
     "early_stopping": False,
     "random_state": 0,
 }
