@@ -208,3 +208,40 @@ def test_tree_and_logistic_exports_reproduce_scikit_learn() -> None:
     np.testing.assert_allclose(
         ArrayModel(arrays, "lr").predict_proba(xf), lr.predict_proba(xf), atol=1e-9
     )
+
+
+def test_plateau_line_fit_and_range_bounds_match_direct_computation() -> None:
+    """The closed-form helpers of the pulse search equal the slice-by-slice computation."""
+    from ecgcore.quality.calibration import _line_residual_std, _range_reduce
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(0.0, 0.3, 2000) + np.linspace(0.0, 4.0, 2000)
+    xc = x - x.mean()
+    c1, c2 = np.r_[0.0, np.cumsum(xc)], np.r_[0.0, np.cumsum(xc * xc)]
+    ci = np.r_[0.0, np.cumsum(np.arange(x.size) * xc)]
+    a = np.array([0, 10, 500, 1990, 3])
+    b = np.array([3, 400, 501 + 300, 2000, 1500])
+    fast = _line_residual_std(c1, c2, ci, a, b)
+    for k in range(a.size):
+        seg = x[a[k] : b[k]]
+        t = np.arange(seg.size)
+        direct = np.std(seg - np.polyval(np.polyfit(t, seg, 1), t))
+        assert fast[k] == pytest.approx(direct, rel=1e-9, abs=1e-12)
+    padded = np.append(x, np.inf)
+    lows = _range_reduce(np.minimum, padded, a, b)
+    assert np.array_equal(lows, [x[i:j].min() for i, j in zip(a, b, strict=True)])
+
+
+def test_calibration_pulse_found_under_mains_noise(sim_signals) -> None:
+    """Mains noise makes thousands of edge pairs; the pulse is still the one found."""
+    fs = 500.0
+    x = sim_signals.copy()
+    n0 = round(0.6 * fs)
+    pre = np.repeat(x[:1], n0, axis=0)
+    pre[round(0.1 * fs) : round(0.3 * fs)] += 1.0
+    y = np.vstack([pre, x])
+    y = y + 0.05 * np.sin(2 * np.pi * 50.0 * np.arange(y.shape[0]) / fs)[:, None]
+    pulse = find_calibration_pulse(y, fs)
+    assert pulse is not None
+    assert pulse.start_idx == pytest.approx(0.1 * fs, abs=5)
+    assert pulse.height_mv == pytest.approx(1.0, abs=0.05)
