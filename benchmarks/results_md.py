@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ecgcore.benchmarks.detect import REPEAT_BUDGET_S
 from ecgcore.benchmarks.executors import LocalExecutor
 from ecgcore.benchmarks.machine import machine_info
 from ecgcore.benchmarks.report import format_gross_table, format_record_table, write_outputs
@@ -123,9 +124,10 @@ def generate_results(
         "flutter intervals excluded), implemented in `ecgcore.benchmarks.ec57`. Every "
         "detector gets the raw lead-0 signal in mV and does its own filtering; each is timed "
         "on the same data in the same process, after a warm-up call on 10 s of signal "
-        "(imports, JIT compilation) that is reported separately; each detector runs "
-        f"{TIMED_RUNS} times on each record and the shortest run counts (as `timeit` does), "
-        "so that other work on the machine disturbs the figures as little as possible.",
+        "(imports, JIT compilation) that is reported separately; each detector runs up to "
+        f"{TIMED_RUNS} times on each record (fewer once its runs took {REPEAT_BUDGET_S:g} s) "
+        "and the shortest run counts (as `timeit` does), so that other work on the machine "
+        "disturbs the figures as little as possible.",
         "",
         "### R-peak detection on MIT-BIH",
         "",

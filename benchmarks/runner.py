@@ -58,8 +58,10 @@ class DetectConfig:
     cpu : int or None
         Pin each worker process to this CPU (single-core timing).
     repeat : int
-        Timed runs of every detector on every record; the shortest counts
-        (as :mod:`timeit` does: the run least disturbed by other work).
+        Timed runs of every detector on every record, at most; the shortest
+        counts (as :mod:`timeit` does: the run least disturbed by other work).
+        A detector stops repeating once its runs on the record took 2 s
+        (:data:`ecgcore.benchmarks.detect.REPEAT_BUDGET_S`).
     """
 
     database: str = "mitdb"

@@ -104,7 +104,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=_positive_int,
         default=1,
         metavar="N",
-        help="timed runs of every detector on every record, the shortest counts (default 1)",
+        help="timed runs of every detector on every record (at most; fewer once they took 2 s), "
+        "the shortest counts (default 1)",
     )
     _common(p_det)
     p_det.set_defaults(func=run_detect)
