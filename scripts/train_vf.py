@@ -1,6 +1,6 @@
 """Train the shipped VF/VFL window model on vfdb and mitdb.
 
-Reproduces ``ecgcore/rhythm/models/vf-<version>.npz`` exactly: 8 s windows
+Reproduces ``ecgcore/rhythm/models/vf-<version>.npz`` exactly: 8 s windows (and their central 4 s)
 every second of every vfdb and mitdb record present, labelled VF when the
 reference rhythm is VF/VFL/VFIB (or inside ``[``...``]``), VT windows left
 out. Because the model sees vfdb, the vfdb figures of the rhythm benchmark

@@ -21,7 +21,8 @@ Stages, each final a fixed time after its data (``fs`` = sampling rate):
 4. Waveform segments of 1 s: missing samples, unreadable signal (any
    :mod:`ecgcore.quality` limit of level ``off`` hit on a 4 s window) and
    VF/VFL (:mod:`ecgcore.rhythm.vf` on an 8 s window, at least
-   ``vf_min_segments`` consecutive segments).
+   ``vf_min_segments`` consecutive segments, each confirmed by the model of
+   the central 4 s when the VF model has one).
 5. Episodes painted from stages 3 and 4 (:func:`~ecgcore.rhythm.episodes.paint`).
 
 With the defaults a beat's class is final about 3.5-6 s after it, its rhythm
@@ -49,7 +50,14 @@ from ecgcore.rhythm.beats import BeatClassifier, default_beat_classifier
 from ecgcore.rhythm.episodes import BeatRhythm, Episode, EpisodeBuilder, Segment, paint
 from ecgcore.rhythm.features import FEATURE_NAMES, BeatFeatureExtractor
 from ecgcore.rhythm.trees import TreeModel
-from ecgcore.rhythm.vf import VF_FEATURE_NAMES, VF_WINDOW_S, default_vf_model, vf_window_features
+from ecgcore.rhythm.vf import (
+    VF_FEATURE_NAMES,
+    VF_WINDOW_S,
+    VFModel,
+    default_vf_model,
+    vf_short_features,
+    vf_window_features,
+)
 
 __all__ = [
     "LabelledBeat",
@@ -91,7 +99,8 @@ class RhythmConfig:
     rr_cap_s : float
         Cap of RR intervals in the beat features.
     vf_threshold : float
-        VF probability above which a segment is VF-like.
+        VF probability above which a segment is VF-like (and, for the short
+        window, confirmed).
     vf_min_segments : int
         Consecutive VF-like segments needed for a VF/VFL episode.
     vfl_regularity : float
@@ -318,7 +327,7 @@ class RhythmAnalyzer:
         detect: bool = True,
         beat_classifier: BeatClassifier | None = None,
         af_model: AFModel | None = None,
-        vf_model: TreeModel | None = None,
+        vf_model: VFModel | TreeModel | None = None,
     ) -> None:
         self.fs = check_fs(fs, low=100.0, high=2000.0)
         self.config = config if config is not None else RhythmConfig()
@@ -373,10 +382,11 @@ class RhythmAnalyzer:
         # segments
         self._seg_p: list[float] = []
         self._seg_reg: list[float] = []
+        self._seg_short: list[bool] = []
         self._seg_missing: list[bool] = []
         self._seg_noise: list[bool] = []
         self._segments: list[Segment] = []
-        self._vf_run_open = False
+        self._vf_alarmed = False  # VF alarm raised for the current run
         self._t_done = 0
         self._builder = EpisodeBuilder()
         self._alarms: list[Alarm] = []
@@ -726,8 +736,13 @@ class RhythmAnalyzer:
             y = self._y[wa - self._buf0 : wb - self._buf0]
             f = vf_window_features(y, fs)
             p = 0.0
+            confirmed = True
             if not np.isnan(f).any():
                 p = float(self.vf_model.predict_proba(f[None, :])[0, 1])
+                if p >= cfg.vf_threshold and isinstance(self.vf_model, VFModel):
+                    fsh = vf_short_features(y, fs, mid - wa)
+                    ps = float(self.vf_model.short_proba(fsh[None, :])[0, 1])
+                    confirmed = bool(ps >= cfg.vf_threshold)
             x = self._x
             seg_x = x[a - self._buf0 : b - self._buf0]
             missing = bool(np.isnan(seg_x).any())
@@ -738,9 +753,11 @@ class RhythmAnalyzer:
                 noise = _unreadable(xw, fs)
             self._seg_p.append(p)
             self._seg_reg.append(float(f[_REGULARITY]))
+            self._seg_short.append(confirmed)
             self._seg_missing.append(missing)
             self._seg_noise.append(noise)
-        # VF smoothing: a segment is VF inside a run of >= m VF-like segments
+        # VF smoothing: a segment is VF inside a run of >= m VF-like segments,
+        # when its own short window confirms it
         m = cfg.vf_min_segments
         computed = len(self._seg_p)
         vf_like = np.asarray(self._seg_p) >= cfg.vf_threshold
@@ -760,13 +777,15 @@ class RhythmAnalyzer:
                     hi += 1
                 in_run = hi - lo + 1 >= m
             code = None
-            if in_run:
+            if in_run and self._seg_short[j]:
                 ra, rb = max(0, j - m + 1), min(computed, j + m)
                 reg = np.nanmedian(self._seg_reg[ra:rb])
                 code = "VFL" if reg >= cfg.vfl_regularity else "VF"
-                if not self._vf_run_open:
+                if not self._vf_alarmed:
                     self._raise("VF", a, "ventricular fibrillation/flutter waveform")
-            self._vf_run_open = in_run
+                    self._vf_alarmed = True
+            elif not in_run:
+                self._vf_alarmed = False
             self._segments.append(Segment(a, b, self._seg_missing[j], self._seg_noise[j], code))
 
     def _stage_paint(self, final: bool) -> list[Episode]:
@@ -871,7 +890,7 @@ def analyze_rhythm(
     config: RhythmConfig | None = None,
     beat_classifier: BeatClassifier | None = None,
     af_model: AFModel | None = None,
-    vf_model: TreeModel | None = None,
+    vf_model: VFModel | TreeModel | None = None,
 ) -> RhythmAnalysis:
     """Beat classes, rhythm episodes, burden and alarms of a whole signal.
 

@@ -14,8 +14,9 @@ Training data
   one lead); only the ``mitdb`` records listed in :data:`DS1`.
 * AF: PhysioNet/CinC 2017 records labelled Normal, AF or Other (Noisy left
   out); every beat with a complete window is a row labelled by its record.
-* VF: 8 s windows every second of vfdb and mitdb records, labelled VF when the
-  reference rhythm is ``VF``/``VFL``/``VFIB`` or inside ``[``...``]``; windows
+* VF: 8 s windows (and their central 4 s) every second of vfdb and mitdb
+  records, labelled VF when the reference rhythm is ``VF``/``VFL``/``VFIB`` or
+  inside ``[``...``]``; windows
   of ventricular tachycardia are left out (the detector does not try to tell
   VT from VF by the waveform; the beat classifier does).
 """
@@ -35,7 +36,13 @@ from ecgcore.rhythm.analyzer import RhythmConfig
 from ecgcore.rhythm.beats import BeatClassifier, load_beat_classifier
 from ecgcore.rhythm.features import FEATURE_NAMES, BeatFeatureExtractor, rr_post_intervals
 from ecgcore.rhythm.trees import MODEL_DIR, export_sklearn_hgb, write_npz
-from ecgcore.rhythm.vf import VF_FEATURE_NAMES, VF_WINDOW_S, vf_window_features
+from ecgcore.rhythm.vf import (
+    VF_FEATURE_NAMES,
+    VF_SHORT_FEATURE_NAMES,
+    VF_WINDOW_S,
+    vf_short_features,
+    vf_window_features,
+)
 
 __all__ = [
     "DS1",
@@ -97,7 +104,7 @@ AF_THRESHOLD: Final = 0.5
 AF_C: Final = 1.0
 
 # -- VF ----------------------------------------------------------------------
-VF_VERSION: Final = "2"
+VF_VERSION: Final = "3"
 #: ``min_samples_leaf`` is of the order of one record's VF windows (22-650 per
 #: vfdb record): a leaf cannot be fitted to the waveform of one patient alone,
 #: which a model must not rely on to score patients it never saw.
@@ -302,7 +309,8 @@ def export_af(lr: Any, path: Path, records: Sequence[str]) -> str:
 
 # -- VF ----------------------------------------------------------------------
 def vf_rows(db: Any, record: str, *, cache: Path | None = None) -> dict[str, np.ndarray]:
-    """VF window features (``X``) at every 1 s segment and the reference code (``code``)."""
+    """VF window features (``X``: 8 s, ``XS``: central 4 s) at every 1 s segment and the
+    reference code (``code``)."""
 
     def make() -> dict[str, np.ndarray]:
         rd = db.load_record(record)
@@ -317,9 +325,9 @@ def vf_rows(db: Any, record: str, *, cache: Path | None = None) -> dict[str, np.
         mids = np.array(
             [(round(j * seg) + min(round((j + 1) * seg), n)) // 2 for j in range(n_seg)]
         )
-        feats = np.vstack(
-            [vf_window_features(y[max(m - half, 0) : min(m + half, n)], fs) for m in mids]
-        )
+        windows = [(y[max(m - half, 0) : min(m + half, n)], m - max(m - half, 0)) for m in mids]
+        feats = np.vstack([vf_window_features(w, fs) for w, _ in windows])
+        short = np.vstack([vf_short_features(w, fs, c) for w, c in windows])
         code = np.full(mids.size, "", dtype="<U8")
         for sample, c in rd.rhythm_changes:
             code[mids >= sample] = c
@@ -332,34 +340,43 @@ def vf_rows(db: Any, record: str, *, cache: Path | None = None) -> dict[str, np.
                 elif sym == "]" and on is not None:
                     code[(mids >= on) & (mids < sample)] = "VFL"
                     on = None
-        return {"X": feats, "code": code, "mid": mids, "fs": np.asarray(fs)}
+        return {"X": feats, "XS": short, "code": code, "mid": mids, "fs": np.asarray(fs)}
 
-    return _cached(cache, f"vf_{db.info.name}_{record}_{len(VF_FEATURE_NAMES)}.npz", make)
+    n_feats = len(VF_FEATURE_NAMES) + len(VF_SHORT_FEATURE_NAMES)
+    return _cached(cache, f"vf_{db.info.name}_{record}_{n_feats}.npz", make)
 
 
-def fit_vf(rows: Sequence[dict[str, np.ndarray]]) -> Any:
-    """Gradient-boosted trees VF/VFL vs everything but VT."""
+def fit_vf(rows: Sequence[dict[str, np.ndarray]]) -> tuple[Any, Any]:
+    """Gradient-boosted trees VF/VFL vs everything but VT: ``(long, short)`` windows."""
     from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: PLC0415
 
     x = np.vstack([d["X"] for d in rows])
+    xs = np.vstack([d["XS"] for d in rows])
     code = np.concatenate([d["code"] for d in rows])
-    m = ~np.isnan(x).any(axis=1) & (code != "VT")
-    x, code = x[m], code[m]
+    m = ~np.isnan(x).any(axis=1) & ~np.isnan(xs).any(axis=1) & (code != "VT")
+    x, xs, code = x[m], xs[m], code[m]
     y = np.isin(code, list(VF_CODES))
     w = np.where(y, VF_POSITIVE_WEIGHT * (~y).sum() / max(y.sum(), 1), 1.0)
-    return HistGradientBoostingClassifier(**VF_HGB).fit(x, y, sample_weight=w)
+    long = HistGradientBoostingClassifier(**VF_HGB).fit(x, y, sample_weight=w)
+    short = HistGradientBoostingClassifier(**VF_HGB).fit(xs, y, sample_weight=w)
+    return long, short
 
 
-def export_vf(clf: Any, path: Path, records: Sequence[str]) -> str:
-    """Write the VF window model; returns its SHA-256."""
+def export_vf(fit: tuple[Any, Any], path: Path, records: Sequence[str]) -> str:
+    """Write the VF window models; returns the file's SHA-256."""
+    long, short = fit
     meta = {
         "version": VF_VERSION,
-        "kind": "VF/VFL window classifier (8 s windows, waveform features)",
+        "kind": "VF/VFL window classifiers (8 s window; its central 4 s confirms each second)",
         "training_records": list(records),
         "hgb": VF_HGB,
         "positive_weight": VF_POSITIVE_WEIGHT,
     }
-    return export_sklearn_hgb({"vf": (clf, list(VF_FEATURE_NAMES))}, path, meta)
+    models = {
+        "vf": (long, list(VF_FEATURE_NAMES)),
+        "vf_short": (short, list(VF_SHORT_FEATURE_NAMES)),
+    }
+    return export_sklearn_hgb(models, path, meta)
 
 
 def update_manifest(name: str, path: Path, sha: str, version: str, script: str) -> None:

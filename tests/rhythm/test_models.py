@@ -21,7 +21,7 @@ from ecgcore.rhythm.trees import (
     manifest_entry,
     write_npz,
 )
-from ecgcore.rhythm.vf import VF_FEATURE_NAMES, default_vf_model
+from ecgcore.rhythm.vf import VF_FEATURE_NAMES, VF_SHORT_FEATURE_NAMES, default_vf_model
 
 
 @pytest.mark.parametrize("name", ["beats", "af", "vf"])
@@ -43,6 +43,8 @@ def test_shipped_models_load_and_predict() -> None:
     assert bc.classify(x)[0] == "Q"
     vf = default_vf_model()
     assert vf.feature_names == VF_FEATURE_NAMES
+    assert vf.short.feature_names == VF_SHORT_FEATURE_NAMES
+    assert vf.version == vf.long.version and vf.sha256 == manifest_entry("vf")["sha256"]
     assert default_af_model().coef.shape == (7,)
 
 

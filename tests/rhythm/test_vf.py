@@ -9,7 +9,15 @@ import pytest
 from _rhythm_synth import beat_train, regular_times
 
 from ecgcore.rhythm._preprocess import CausalBandpass
-from ecgcore.rhythm.vf import VF_FEATURE_NAMES, VF_WINDOW_S, default_vf_model, vf_window_features
+from ecgcore.rhythm.vf import (
+    VF_FEATURE_NAMES,
+    VF_SHORT_FEATURE_NAMES,
+    VF_SHORT_S,
+    VF_WINDOW_S,
+    default_vf_model,
+    vf_short_features,
+    vf_window_features,
+)
 
 FS = 250.0
 F = {name: i for i, name in enumerate(VF_FEATURE_NAMES)}
@@ -50,12 +58,51 @@ def test_shipped_model_on_synthetic_windows() -> None:
     assert _probability(sinus_x) < 0.5
 
 
+def _short_probability(x: np.ndarray, centre_s: float | None = None) -> float:
+    y = CausalBandpass(FS).process(x)
+    n = int(VF_WINDOW_S * FS)
+    c = None if centre_s is None else int(centre_s * FS)
+    f = vf_short_features(y[-n:], FS, c)
+    return float(default_vf_model().short_proba(f[None, :])[0, 1])
+
+
+def test_short_window_features_and_model() -> None:
+    s = {name: i for i, name in enumerate(VF_SHORT_FEATURE_NAMES)}
+    n = int(VF_WINDOW_S * FS)
+    vf = vf_short_features(CausalBandpass(FS).process(_vf_like(12))[-n:], FS)
+    sinus_x, _ = beat_train(regular_times(15, 0.8), fs=FS, duration_s=12.0, noise_mv=0.01)
+    sinus = vf_short_features(CausalBandpass(FS).process(sinus_x)[-n:], FS)
+    assert vf.shape == (len(VF_SHORT_FEATURE_NAMES),)
+    assert "sample_entropy" not in s and "regularity" not in s
+    assert 4.0 <= vf[s["dominant_hz"]] <= 6.5
+    assert vf[s["psr"]] > sinus[s["psr"]]  # VF fills the phase space, sinus beats do not
+    assert vf[s["count2"]] > sinus[s["count2"]]
+    assert 8.0 <= vf[s["tci_hz"]] <= 13.0  # two pulses (both polarities) per 4-6 Hz cycle
+    assert _short_probability(_vf_like(12, seed=1)) > 0.5
+    assert _short_probability(sinus_x) < 0.5
+
+
+def test_short_window_placement() -> None:
+    """The short window follows ``centre_idx``: VF in the first half, sinus in the second."""
+    n = int(VF_WINDOW_S * FS)
+    sinus_x, _ = beat_train(regular_times(15, 0.8), fs=FS, duration_s=12.0, noise_mv=0.01)
+    x = np.concatenate([_vf_like(8, seed=2), sinus_x[: int(4 * FS)]])[-n:]
+    first = VF_SHORT_S / 2
+    assert _short_probability(x, centre_s=first) > 0.5
+    assert _short_probability(x, centre_s=VF_WINDOW_S - first) < 0.5
+    # a centre too close to an end moves the window inside the signal
+    y = CausalBandpass(FS).process(x)
+    np.testing.assert_array_equal(vf_short_features(y, FS, 0), vf_short_features(y, FS, 10))
+
+
 def test_missing_or_short_windows_give_nan() -> None:
     y = CausalBandpass(FS).process(_vf_like(10))
     y[100] = np.nan
     assert np.isnan(vf_window_features(y, FS)).all()
     assert np.isnan(vf_window_features(np.zeros(int(8 * FS)), FS)).all()  # flat
     assert np.isnan(vf_window_features(np.ones(int(FS)), FS)).all()  # < 2 s
+    assert np.isnan(vf_short_features(y, FS)).all()
+    assert np.isnan(vf_short_features(np.ones(int(FS)), FS)).all()
 
 
 @pytest.mark.shared_data
