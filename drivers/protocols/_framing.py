@@ -11,6 +11,8 @@ import dataclasses
 from abc import ABC, abstractmethod
 from typing import Any, NamedTuple
 
+import numpy as np
+
 __all__ = ["FixedFrameParser", "Frame", "Message", "ParserStats"]
 
 
@@ -125,6 +127,25 @@ class FixedFrameParser(ABC):
         """First index >= ``pos`` where a frame could start, or -1 if none in ``buf``."""
         return pos
 
+    # Optional whole-array versions of _valid/_seq/_decode over frames as the
+    # rows of a (n, frame_len) uint8 array. A protocol that defines all three
+    # (bulk = True) has its in-sync runs of frames checked and decoded at once,
+    # with exactly the per-frame rules (NumPy instead of one Python call per
+    # frame: at 2000 frames/s this is most of a parser's CPU time).
+    bulk = False
+
+    def _valid_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Boolean per row: :meth:`_valid` of each frame."""
+        raise NotImplementedError
+
+    def _seq_rows(self, rows: np.ndarray) -> np.ndarray | None:
+        """Sequence number per row (:meth:`_seq`), or None without one."""
+        return None
+
+    def _decode_rows(self, rows: np.ndarray) -> list[Frame]:
+        """Frames of the (valid) rows, as :meth:`_decode` with ``skipped=0``."""
+        raise NotImplementedError
+
     # -------------------------------------------------------------- engine
     def _confirmed(self, buf: bytearray, pos: int) -> bool | None:
         seq0 = self._seq(buf, pos)
@@ -157,6 +178,11 @@ class FixedFrameParser(ABC):
         step = self.frame_len
         n = len(buf)
         while n - pos >= step:
+            if self._locked and self.bulk and n - pos >= 2 * step:
+                run_end = self._accept_run(buf, pos, out)
+                if run_end > pos:
+                    pos = run_end
+                    continue
             if self._locked:
                 if self._valid(buf, pos):
                     seq = self._seq(buf, pos)
@@ -204,6 +230,34 @@ class FixedFrameParser(ABC):
             self._discard(len(buf) - self.frame_len)
             del buf[: len(buf) - self.frame_len]
         return out
+
+    def _accept_run(self, buf: bytearray, pos: int, out: list[Frame | Message]) -> int:
+        """In sync: accept the run of whole frames at ``pos`` that are valid and in sequence.
+
+        The same frames the per-frame path accepts (valid, and carrying the
+        expected sequence number); it stops before the first other frame,
+        which the per-frame path then handles. Returns the position after the run.
+        """
+        step = self.frame_len
+        m = (len(buf) - pos) // step
+        rows = np.frombuffer(bytes(buf[pos : pos + m * step]), dtype=np.uint8).reshape(m, step)
+        ok = self._valid_rows(rows)
+        seq = self._seq_rows(rows)
+        if seq is not None and self.seq_modulus and self._expected is not None:
+            ok &= seq == (self._expected + np.arange(m)) % self.seq_modulus
+        run = m if ok.all() else int(np.argmin(ok))
+        if run == 0:
+            return pos
+        frames = self._decode_rows(rows[:run])
+        if self._skipped:
+            frames[0] = frames[0]._replace(skipped=self._skipped)
+            self._skipped = 0
+        out.extend(frames)
+        self.stats.frames += run
+        last = frames[-1].seq
+        if last is not None and self.seq_modulus:
+            self._expected = (last + 1) % self.seq_modulus
+        return pos + run * step
 
     def _accept(self, buf: bytearray, pos: int, out: list[Frame | Message]) -> int:
         frame = self._decode(buf, pos, self._skipped)

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+import numpy as np
+
 from ecgcore.drivers.protocols._framing import FixedFrameParser, Frame
 
 __all__ = [
@@ -103,3 +105,25 @@ class OpenBCIParser(FixedFrameParser):
     def _decode(self, buf: bytearray, pos: int, skipped: int) -> Frame:
         values = tuple(_int24(buf, pos + 2 + 3 * c) for c in range(8))
         return Frame(buf[pos + 1], values, skipped, buf[pos + 32], bytes(buf[pos + 26 : pos + 32]))
+
+    # whole-array versions (see FixedFrameParser.bulk), the same rules as above
+    bulk = True
+
+    def _valid_rows(self, rows: np.ndarray) -> np.ndarray:
+        stop = rows[:, 32]
+        return (rows[:, 0] == START_BYTE) & (stop >= STOP_MIN) & (stop <= STOP_MAX)
+
+    def _seq_rows(self, rows: np.ndarray) -> np.ndarray:
+        return rows[:, 1].astype(np.int64)
+
+    def _decode_rows(self, rows: np.ndarray) -> list[Frame]:
+        b = rows[:, 2:26].reshape(-1, 8, 3).astype(np.int32)
+        v = (b[..., 0] << 16) | (b[..., 1] << 8) | b[..., 2]
+        v -= (v & 0x800000) << 1  # 24-bit two's complement
+        aux = rows[:, 26:32].tobytes()
+        return [
+            Frame(seq, tuple(vals), 0, stop, aux[6 * k : 6 * k + 6])
+            for k, (seq, vals, stop) in enumerate(
+                zip(rows[:, 1].tolist(), v.tolist(), rows[:, 32].tolist(), strict=True)
+            )
+        ]
