@@ -45,6 +45,7 @@ from ecgcore.rhythm.analyzer import RhythmAnalyzer, RhythmConfig, RhythmUpdate
 from ecgcore.rhythm.beats import BeatClassifier
 from ecgcore.rhythm.episodes import Episode
 from ecgcore.rhythm.trees import TreeModel
+from ecgcore.rhythm.vf import VFModel
 
 __all__ = [
     "ALARM_CLEAR_GRACE_S",
@@ -197,7 +198,7 @@ class RhythmStage:
         clear_grace_s: float = ALARM_CLEAR_GRACE_S,
         beat_classifier: BeatClassifier | None = None,
         af_model: AFModel | None = None,
-        vf_model: TreeModel | None = None,
+        vf_model: VFModel | TreeModel | None = None,
     ) -> None:
         if not clear_grace_s >= 0:
             raise ValueError(f"clear_grace_s must be >= 0 s, got {clear_grace_s!r}")
