@@ -13,7 +13,7 @@ Python function over arrays and is compiled through :func:`jit`, so caching,
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numba
 
@@ -24,4 +24,4 @@ __all__ = ["jit"]
 
 def jit(func: F) -> F:
     """Compile ``func`` in nopython mode with the project's fixed options."""
-    return numba.njit(cache=True, nogil=True, fastmath=False)(func)  # type: ignore[no-any-return]
+    return cast(F, numba.njit(cache=True, nogil=True, fastmath=False)(func))

@@ -195,6 +195,7 @@ def parse_rubric(data: Mapping[str, Any], source: str = "<rubric>") -> Rubric:
     _no_unknown(head, allowed, source, "rubric")
     name = head.get("name")
     _expect(isinstance(name, str) and name != "", source, "rubric.name", "a name", name)
+    assert isinstance(name, str)  # checked just above (for the type checker)
     version = head.get("version", 1)
     _expect(isinstance(version, int) and not isinstance(version, bool) and version >= 1,
             source, "rubric.version", "an integer >= 1", version)  # fmt: skip
