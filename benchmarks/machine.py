@@ -8,7 +8,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["machine_info", "package_versions"]
+__all__ = ["load_average", "machine_info", "package_versions"]
 
 _PACKAGES = ("ecgcore", "numpy", "scipy", "numba", "wfdb", "neurokit2", "sleepecg", "dask")
 
@@ -40,6 +40,14 @@ def package_versions(names: tuple[str, ...] = _PACKAGES) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages as ``"a / b / c"`` (``"n/a"`` where unknown)."""
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except (AttributeError, OSError):  # not available on this OS
+        return "n/a"
 
 
 def machine_info() -> dict[str, object]:

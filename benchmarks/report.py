@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ecgcore.benchmarks.results import BenchmarkResult, DetectRow, GrossRow
 
@@ -21,6 +22,7 @@ __all__ = [
     "format_record_table",
     "plot_records",
     "plot_scatter",
+    "write_json",
     "write_outputs",
 ]
 
@@ -210,6 +212,15 @@ def _json_safe(value: object) -> object:
     return value
 
 
+def write_json(result: Any, path: Path) -> Path:
+    """Write ``result.as_dict()`` as JSON to ``path`` (NaN/inf as null)."""
+    path.write_text(
+        json.dumps(_json_safe(result.as_dict()), indent=2, allow_nan=False) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def write_outputs(
     result: BenchmarkResult, out_dir: str | Path, *, stem: str | None = None
 ) -> list[Path]:
@@ -220,10 +231,7 @@ def write_outputs(
     paths = [out / f"{stem}.md", out / f"{stem}.csv", out / f"{stem}.json"]
     paths[0].write_text(format_markdown(result), encoding="utf-8")
     _write_csv(result, paths[1])
-    paths[2].write_text(
-        json.dumps(_json_safe(result.as_dict()), indent=2, allow_nan=False) + "\n",
-        encoding="utf-8",
-    )
+    write_json(result, paths[2])
     title = f"{result.kind}: {result.config.get('database', '')}"
     paths.append(plot_scatter(result.gross, out / f"{stem}_scatter.png", title=title))
     paths.append(plot_records(result.rows, out / f"{stem}_records.png", title=title))

@@ -15,13 +15,12 @@ and writes RESULTS.md plus CSV/JSON/PNG files in ``<out>/results/``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
 from ecgcore.benchmarks.detect import REPEAT_BUDGET_S
 from ecgcore.benchmarks.executors import LocalExecutor
-from ecgcore.benchmarks.machine import machine_info
+from ecgcore.benchmarks.machine import load_average, machine_info
 from ecgcore.benchmarks.report import format_gross_table, format_record_table, write_outputs
 from ecgcore.benchmarks.runner import DetectConfig, NoiseConfig, run_benchmark
 
@@ -30,13 +29,6 @@ __all__ = ["REPORT_COMMAND", "generate_results", "replace_results_block"]
 REPORT_COMMAND = "ecg bench report --out benchmarks"
 NOISE_SNRS = (24.0, 12.0, 6.0, 0.0)
 TIMED_RUNS = 3  # every detector timed 3 times per record, the shortest run counts
-
-
-def _load_average() -> str:
-    try:
-        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    except (AttributeError, OSError):  # not available on this OS
-        return "n/a"
 
 
 def _machine_lines(info: dict[str, object]) -> list[str]:
@@ -70,7 +62,7 @@ def generate_results(
         limits["detectors"] = detectors
     out = Path(out_dir)
     files = out / "results"
-    load = {1: _load_average()}
+    load = {1: load_average()}
     detect = run_benchmark(
         "detect",
         DetectConfig(records=records, repeat=TIMED_RUNS, **limits),
@@ -88,7 +80,7 @@ def generate_results(
     )
     write_outputs(noise, files, stem="nstdb_noise")
     # scale-out: the same detect job again with 2 local worker processes
-    load[2] = _load_average()
+    load[2] = load_average()
     scale = {
         1: detect,
         2: run_benchmark(

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
+
+from ecgcore.benchmarks.report import write_json
 
 __all__ = [
     "GOALS",
@@ -333,15 +333,12 @@ def format_markdown(result: Any, *, records: bool = True) -> str:
 
 
 def _machine_lines(info: Mapping[str, Any]) -> list[str]:
-    from ecgcore.benchmarks.machine import package_versions  # noqa: PLC0415
+    from ecgcore.benchmarks.machine import load_average, package_versions  # noqa: PLC0415
 
     pk = dict(info.get("packages", {}))
     pk.update(package_versions(("scikit-learn",)))
     pkgs = ", ".join(f"{k} {v}" for k, v in pk.items())
-    try:
-        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    except (AttributeError, OSError):  # not available on this OS
-        load = "n/a"
+    load = load_average()
     return [
         f"- CPU: {info.get('cpu')} ({info.get('logical_cpus')} logical CPUs, "
         f"{info.get('cpus_usable')} usable by the run; load average {load} at the end, "
@@ -381,17 +378,6 @@ def results_block(result: Any, *, when: dt.datetime | None = None) -> str:
 
 
 # --------------------------------------------------------------------- files
-def _json_safe(value: object) -> object:
-    """NaN/inf -> None (JSON has no NaN), recursively."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def write_outputs(result: Any, out_dir: str | Path, *, stem: str | None = None) -> list[Path]:
     """Write ``<stem>.md``, ``<stem>.csv`` (per record + GROSS) and ``<stem>.json``.
 
@@ -411,8 +397,5 @@ def write_outputs(result: Any, out_dir: str | Path, *, stem: str | None = None) 
         w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
         w.writerows(dicts)
-    js.write_text(
-        json.dumps(_json_safe(result.as_dict()), indent=2, allow_nan=False) + "\n",
-        encoding="utf-8",
-    )
+    write_json(result, js)
     return [md, csv_path, js]

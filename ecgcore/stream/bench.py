@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import resource
 import sys
 import time
@@ -43,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecgcore.benchmarks.machine import machine_info
+from ecgcore.benchmarks.machine import load_average, machine_info
 from ecgcore.benchmarks.results_md import replace_results_block
 from ecgcore.datasets import get_database
 from ecgcore.detect.rpeaks import RPeakDetector, _Tuning
@@ -217,10 +216,7 @@ def bench_replay(
 
 def _results_block(command: str, lines: list[str]) -> str:
     info = machine_info()
-    try:
-        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    except (AttributeError, OSError):  # not available on this OS
-        load = "n/a"
+    load = load_average()
     return "\n".join(
         [
             "## Live pipeline: CPU and R-peak event latency",
