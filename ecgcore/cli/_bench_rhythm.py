@@ -19,10 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ecgcore.benchmarks.executors import EXECUTORS, make_executor
 from ecgcore.benchmarks.results_md import replace_results_block
 from ecgcore.benchmarks.runner import run_benchmark
-from ecgcore.datasets import ENV_DATA_DIR
+from ecgcore.cli._common import add_runner_options, runner_executor
 from ecgcore.rhythm.bench import (
     BeatsBenchConfig,
     CincBenchConfig,
@@ -38,11 +37,7 @@ _PEAKS = ("detected", "reference")
 
 def _options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--records", nargs="+", default=None, metavar="REC", help="only these records")
-    p.add_argument(
-        "--data-dir",
-        default=None,
-        help=f"data root (default: ${ENV_DATA_DIR}, then ../shared/datasets, then the user cache)",
-    )
+    add_runner_options(p)
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="write MD/CSV/JSON here")
     p.add_argument(
         "--results",
@@ -52,15 +47,6 @@ def _options(p: argparse.ArgumentParser) -> None:
         help="also write the tables into this command's block of FILE "
         "(e.g. benchmarks/RESULTS.md); other blocks are kept",
     )
-    p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
-    p.add_argument(
-        "--executor",
-        choices=sorted(EXECUTORS),
-        default="local",
-        help="local processes or a Dask distributed cluster",
-    )
-    p.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-record-table", action="store_true", help="print only the gross tables")
 
 
@@ -137,9 +123,12 @@ def _command(args: argparse.Namespace) -> str:
 
 
 def _run(args: argparse.Namespace, kind: str, config: Any) -> int:
-    executor = make_executor(args.executor, jobs=args.jobs, scheduler=args.scheduler)
     result = run_benchmark(
-        kind, config, executor=executor, progress=not args.quiet, command=_command(args)
+        kind,
+        config,
+        executor=runner_executor(args),
+        progress=not args.quiet,
+        command=_command(args),
     )
     print(format_markdown(result, records=not args.no_record_table), end="")
     if args.out is not None:
@@ -157,6 +146,19 @@ def _records(args: argparse.Namespace) -> tuple[str, ...] | None:
     return tuple(args.records) if args.records else None
 
 
+def _model_config(
+    cls: type[RhythmBenchConfig] | type[BeatsBenchConfig], args: argparse.Namespace, peaks: str
+) -> RhythmBenchConfig | BeatsBenchConfig:
+    """The config of a benchmark that scores the models (``--no-loo``, ``--peaks``)."""
+    return cls(
+        database=args.db,
+        records=_records(args),
+        loo=not args.no_loo,
+        peaks=args.peaks or peaks,
+        data_dir=args.data_dir,
+    )
+
+
 def run_rhythm(args: argparse.Namespace) -> int:
     if args.db == "cinc2017":
         if args.no_loo or args.peaks is not None:
@@ -167,22 +169,8 @@ def run_rhythm(args: argparse.Namespace) -> int:
             )
             return 2
         return _run(args, "cinc", CincBenchConfig(records=_records(args), data_dir=args.data_dir))
-    config = RhythmBenchConfig(
-        database=args.db,
-        records=_records(args),
-        loo=not args.no_loo,
-        peaks=args.peaks or "detected",
-        data_dir=args.data_dir,
-    )
-    return _run(args, "rhythm", config)
+    return _run(args, "rhythm", _model_config(RhythmBenchConfig, args, "detected"))
 
 
 def run_beats(args: argparse.Namespace) -> int:
-    config = BeatsBenchConfig(
-        database=args.db,
-        records=_records(args),
-        loo=not args.no_loo,
-        peaks=args.peaks or "reference",
-        data_dir=args.data_dir,
-    )
-    return _run(args, "beats", config)
+    return _run(args, "beats", _model_config(BeatsBenchConfig, args, "reference"))

@@ -13,14 +13,13 @@ import shlex
 import sys
 from pathlib import Path
 
-from ecgcore.benchmarks.executors import EXECUTORS, Executor, make_executor
 from ecgcore.benchmarks.peers import DEFAULT_DETECTORS, DETECTOR_FAMILIES, detector_status
 from ecgcore.benchmarks.report import format_markdown, write_outputs
 from ecgcore.benchmarks.results import BenchmarkResult
 from ecgcore.benchmarks.results_md import generate_results
 from ecgcore.benchmarks.runner import BENCHMARK_KINDS, DetectConfig, NoiseConfig, run_benchmark
 from ecgcore.cli._bench_rhythm import register_rhythm
-from ecgcore.datasets import ENV_DATA_DIR
+from ecgcore.cli._common import add_runner_options, runner_executor
 
 
 def _csv_list(value: str) -> tuple[str, ...]:
@@ -62,22 +61,9 @@ def _common(p: argparse.ArgumentParser) -> None:
         default=None,
         help="use only the first seconds of each record (quick runs)",
     )
-    p.add_argument(
-        "--data-dir",
-        default=None,
-        help=f"data root (default: ${ENV_DATA_DIR}, then ../shared/datasets, then the user cache)",
-    )
+    add_runner_options(p)
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="write CSV/JSON/PNG here")
-    p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
-    p.add_argument(
-        "--executor",
-        choices=sorted(EXECUTORS),
-        default="local",
-        help="local processes or a Dask distributed cluster",
-    )
-    p.add_argument("--scheduler", default=None, metavar="ADDR", help="Dask scheduler address")
     p.add_argument("--cpu", type=int, default=None, help="pin workers to this CPU")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--no-record-table", action="store_true", help="print only the gross table")
 
 
@@ -168,10 +154,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p_rep.set_defaults(func=run_report)
 
 
-def _executor(args: argparse.Namespace) -> Executor:
-    return make_executor(args.executor, jobs=args.jobs, scheduler=args.scheduler)
-
-
 def _finish(args: argparse.Namespace, result: BenchmarkResult) -> int:
     print(format_markdown(result, records=not args.no_record_table), end="")
     if args.out is not None:
@@ -198,7 +180,11 @@ def run_detect(args: argparse.Namespace) -> int:
         repeat=args.repeat,
     )
     result = run_benchmark(
-        "detect", config, executor=_executor(args), progress=not args.quiet, command=_command()
+        "detect",
+        config,
+        executor=runner_executor(args),
+        progress=not args.quiet,
+        command=_command(),
     )
     return _finish(args, result)
 
@@ -218,7 +204,11 @@ def run_noise(args: argparse.Namespace) -> int:
         cpu=args.cpu,
     )
     result = run_benchmark(
-        "noise", config, executor=_executor(args), progress=not args.quiet, command=_command()
+        "noise",
+        config,
+        executor=runner_executor(args),
+        progress=not args.quiet,
+        command=_command(),
     )
     return _finish(args, result)
 
