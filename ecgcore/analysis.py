@@ -45,11 +45,11 @@ def find_record_calibration(rec: Recording) -> CalibrationPulse | None:
     if rec.n_leads < 2:
         return None
     n = round(CALIBRATION_SEARCH_S * rec.fs)
-    head = find_calibration_pulse(rec.physical()[:n], rec.fs)
+    head = find_calibration_pulse(rec.slice_idx(0, n).physical(), rec.fs)
     if head is not None or rec.n_samples <= n:
         return head
     offset = rec.n_samples - n
-    tail = find_calibration_pulse(rec.physical()[offset:], rec.fs)
+    tail = find_calibration_pulse(rec.slice_idx(offset).physical(), rec.fs)
     if tail is None:
         return None
     return dataclasses.replace(
