@@ -127,34 +127,62 @@ def sosfilt_nan_2d(
 
 
 @jit
-def _filtfilt_segment(
-    sos: np.ndarray, zi_unit: np.ndarray, x: np.ndarray, padlen: int
-) -> np.ndarray:
-    """Forward-backward filtering of a finite 1-D segment.
+def _sos_pass_rows(sos: np.ndarray, zi_unit: np.ndarray, ext: np.ndarray, forward: bool) -> None:
+    """One pass over ``ext`` (n_samples, n_rows) in place, each column on its own.
 
-    As ``scipy.signal.sosfiltfilt(sos, x, padtype="even", padlen=padlen)``:
-    even (mirror) extension by ``padlen`` samples on both sides, state
-    initialised to the steady state of the first sample of each pass,
-    extension removed at the end.
+    The state of each column starts at the steady state of its first sample
+    in the direction of the pass. The columns are stepped together, sample by
+    sample, so their independent recursions overlap in the processor; each
+    column gets exactly the arithmetic of :func:`sosfilt_1d`.
     """
-    n = x.shape[0]
+    m, n_rows = ext.shape
     n_sections = sos.shape[0]
-    ext = np.empty(n + 2 * padlen)
-    for k in range(padlen):
-        ext[k] = x[padlen - k]
-        ext[n + padlen + k] = x[n - 2 - k]
-    ext[padlen : padlen + n] = x
-    zi = np.empty((n_sections, 2))
-    for s in range(n_sections):
-        zi[s, 0] = zi_unit[s, 0] * ext[0]
-        zi[s, 1] = zi_unit[s, 1] * ext[0]
-    fwd = sosfilt_1d(sos, ext, zi)
-    rev = fwd[::-1].copy()
-    for s in range(n_sections):
-        zi[s, 0] = zi_unit[s, 0] * rev[0]
-        zi[s, 1] = zi_unit[s, 1] * rev[0]
-    back = sosfilt_1d(sos, rev, zi)
-    return back[::-1][padlen : padlen + n].copy()
+    zi = np.empty((n_sections, 2, n_rows))
+    first = 0 if forward else m - 1
+    for r in range(n_rows):
+        for s in range(n_sections):
+            zi[s, 0, r] = zi_unit[s, 0] * ext[first, r]
+            zi[s, 1, r] = zi_unit[s, 1] * ext[first, r]
+    for k in range(m):
+        i = k if forward else m - 1 - k
+        for r in range(n_rows):
+            v = ext[i, r]
+            for s in range(n_sections):
+                out = sos[s, 0] * v + zi[s, 0, r]
+                zi[s, 0, r] = sos[s, 1] * v - sos[s, 4] * out + zi[s, 1, r]
+                zi[s, 1, r] = sos[s, 2] * v - sos[s, 5] * out
+                v = out
+            ext[i, r] = v
+
+
+@jit
+def sosfiltfilt_rows(
+    sos: np.ndarray, zi_unit: np.ndarray, x: np.ndarray, padlen: int, odd: bool
+) -> np.ndarray:
+    """Zero-phase filtering of every row of ``x`` (n_rows, n_samples), no NaN.
+
+    Each row as ``scipy.signal.sosfiltfilt(sos, row, padtype=..., padlen=padlen)``
+    (``odd`` True: ``"odd"``, False: ``"even"``): the signal is extended by
+    ``padlen`` samples at both ends (mirror image, or its point reflection
+    through the end sample), each pass starts in the steady state of its
+    first sample, and the extension is removed at the end; ``padlen`` <
+    ``n_samples``.
+    """
+    n_rows, n = x.shape
+    ext = np.empty((n + 2 * padlen, n_rows))
+    for r in range(n_rows):
+        for k in range(padlen):
+            if odd:
+                ext[k, r] = 2.0 * x[r, 0] - x[r, padlen - k]
+                ext[n + padlen + k, r] = 2.0 * x[r, n - 1] - x[r, n - 2 - k]
+            else:
+                ext[k, r] = x[r, padlen - k]
+                ext[n + padlen + k, r] = x[r, n - 2 - k]
+        for i in range(n):
+            ext[padlen + i, r] = x[r, i]
+    _sos_pass_rows(sos, zi_unit, ext, True)
+    _sos_pass_rows(sos, zi_unit, ext, False)
+    return np.ascontiguousarray(ext[padlen : padlen + n].T)
 
 
 @jit
@@ -179,7 +207,7 @@ def sosfiltfilt_nan_1d(
         while j < n and not np.isnan(x[j]):
             j += 1
         pad = min(padlen, j - i - 1)
-        y[i:j] = _filtfilt_segment(sos, zi_unit, x[i:j], pad)
+        y[i:j] = sosfiltfilt_rows(sos, zi_unit, x[i:j].reshape(1, j - i), pad, False)[0]
         i = j
     return y
 
@@ -189,6 +217,10 @@ def sosfiltfilt_nan_2d(
     sos: np.ndarray, zi_unit: np.ndarray, x: np.ndarray, padlen: int
 ) -> np.ndarray:
     """:func:`sosfiltfilt_nan_1d` on every column of ``x`` (n_samples, n_channels)."""
+    n = x.shape[0]
+    if n > 0 and not np.isnan(x).any():  # no gaps: every column at once, same arithmetic
+        pad = min(padlen, n - 1)
+        return np.ascontiguousarray(sosfiltfilt_rows(sos, zi_unit, x.T.copy(), pad, False).T)
     y = np.empty_like(x)
     for c in range(x.shape[1]):
         y[:, c] = sosfiltfilt_nan_1d(sos, zi_unit, np.ascontiguousarray(x[:, c]), padlen)

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy import signal as sps
 
-from ecgcore.filters._iir_numba import sosfilt_nan_2d, sosfiltfilt_nan_2d
+from ecgcore._validate import check_option
+from ecgcore.errors import SignalError
+from ecgcore.filters._iir_numba import sosfilt_nan_2d, sosfiltfilt_nan_2d, sosfiltfilt_rows
 from ecgcore.filters._signal import as_samples_2d
 from ecgcore.filters.design import get_design
 from ecgcore.filters.spec import FilterSpec
 
-__all__ = ["filter_signal"]
+__all__ = ["filter_signal", "sosfiltfilt"]
 
 
 def filter_signal(
@@ -83,3 +86,40 @@ def filter_signal(
         waiting = np.ones(n_channels, dtype=np.bool_)
         y = sosfilt_nan_2d(design.sos, design.zi_unit, x, zi, waiting)
     return y[:, 0] if was_1d else y
+
+
+def sosfiltfilt(sos: Any, x: Any, *, padlen: int, padtype: str = "odd") -> np.ndarray:
+    """``scipy.signal.sosfiltfilt`` along the last axis of finite rows, on the numba kernel.
+
+    The same arithmetic as scipy's (extension, steady-state start of each
+    pass, transposed direct form II), a few times faster on short windows of
+    many leads because nothing is allocated per section.
+
+    Parameters
+    ----------
+    sos : array_like, shape (n_sections, 6)
+        Second-order sections.
+    x : array_like, shape (n_rows, n_samples)
+        Finite samples, one signal per row.
+    padlen : int
+        Extension at each end, samples, ``0 <= padlen < n_samples``.
+    padtype : str
+        ``"odd"`` (scipy's default) or ``"even"``.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_rows, n_samples)
+    """
+    check_option("padtype", padtype, ("odd", "even"))
+    sos = np.asarray(sos, dtype=np.float64)
+    rows = np.ascontiguousarray(x, dtype=np.float64)
+    if sos.ndim != 2 or sos.shape[1] != 6 or sos.shape[0] == 0:
+        raise SignalError(f"sos must have shape (n_sections, 6), got {sos.shape}")
+    if rows.ndim != 2 or rows.shape[1] == 0:
+        raise SignalError(f"x must have shape (n_rows, n_samples), got {rows.shape}")
+    if not 0 <= padlen < rows.shape[1]:
+        raise SignalError(f"padlen must be in [0, {rows.shape[1] - 1}], got {padlen}")
+    if not np.isfinite(rows).all():
+        raise SignalError("x must be finite (filter each run of valid samples on its own)")
+    zi_unit = sps.sosfilt_zi(sos)
+    return sosfiltfilt_rows(sos, zi_unit, rows, int(padlen), padtype == "odd")

@@ -38,7 +38,8 @@ from types import MappingProxyType
 
 import numpy as np
 from scipy import signal as sps
-from scipy import stats
+
+from ecgcore.filters.offline import sosfiltfilt
 
 __all__ = ["QUALITY_INDICES", "QualityIndex", "Window", "compute_indices", "register_index"]
 
@@ -58,6 +59,17 @@ def _band_sos(fs: float, low: float | None, high: float | None, order: int = 2) 
         return sps.butter(order, low, btype="highpass", fs=fs, output="sos")
     assert high is not None
     return sps.butter(order, high, btype="lowpass", fs=fs, output="sos")
+
+
+#: scipy.signal.filtfilt's default extension for one second-order section (3 * 3 samples).
+_NOTCH_PADLEN = 9
+
+
+@functools.lru_cache(maxsize=64)
+def _notch_sos(freq: float, fs: float) -> np.ndarray:
+    """The ``scipy.signal.iirnotch`` (Q = 30) biquad as one second-order section."""
+    b, a = sps.iirnotch(freq, 30.0, fs=fs)
+    return np.concatenate([b, a])[None, :] / a[0]
 
 
 def _subwindows(y: np.ndarray, n: int) -> np.ndarray:
@@ -121,7 +133,7 @@ class Window:
             sos = _band_sos(self.fs, low, high)
             pad = min(self.rows.shape[1] - 1, 3 * int(self.fs))
             centred = self.rows - self.rows.mean(axis=1, keepdims=True)
-            cache[key] = sps.sosfiltfilt(sos, centred, axis=1, padlen=pad)
+            cache[key] = sosfiltfilt(sos, centred, padlen=pad)
         return cache[key]
 
     @functools.cached_property
@@ -237,8 +249,7 @@ def _emg(w: Window) -> np.ndarray:
     if mains is not None:  # notch the interference found in the window (and harmonics)
         for h in range(1, 4):
             if 40.0 < h * mains < high:
-                b, a = sps.iirnotch(h * mains, 30.0, fs=w.fs)
-                hf = sps.filtfilt(b, a, hf, axis=1)
+                hf = sosfiltfilt(_notch_sos(h * mains, w.fs), hf, padlen=_NOTCH_PADLEN)
     sub = _subwindows(hf, max(1, round(0.25 * w.fs)))
     if sub.shape[1] == 0:
         return w.nan()
@@ -271,8 +282,13 @@ def _amplitude(w: Window) -> np.ndarray:
 def _kurtosis(w: Window) -> np.ndarray:
     if not w.enough:
         return w.nan()
+    d = w.band(0.5, 40.0)
+    d = d - d.mean(axis=1, keepdims=True)
+    d2 = d * d
+    m2 = d2.mean(axis=1)
+    m4 = (d2 * d2).mean(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        k = stats.kurtosis(w.band(0.5, 40.0), axis=1, fisher=False)
+        k = m4 / (m2 * m2)  # Pearson kurtosis, as scipy.stats.kurtosis(fisher=False)
     return np.where(np.isfinite(k), k, np.nan)
 
 

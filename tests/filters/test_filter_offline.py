@@ -9,6 +9,7 @@ import scipy.signal
 from ecgcore.errors import SignalError
 from ecgcore.filters import design_filter, filter_signal, get_preset
 from ecgcore.filters.design import default_padlen
+from ecgcore.filters.offline import sosfiltfilt
 
 
 def _noise(n: int, n_channels: int | None = None, seed: int = 0) -> np.ndarray:
@@ -158,3 +159,34 @@ def test_bad_preset_and_fs() -> None:
         filter_signal(np.zeros(10), 100.0, "diagnostic")
     with pytest.raises(SignalError, match="fs must be a positive finite number"):
         filter_signal(np.zeros(10), -1.0)
+
+
+@pytest.mark.parametrize("padtype", ["odd", "even"])
+@pytest.mark.parametrize("padlen", [0, 9, 3000, 4999])
+def test_sosfiltfilt_rows_equal_scipy(padtype, padlen) -> None:
+    fs = 1000.0
+    x = _noise(5000, 12, seed=5).T  # 12 leads as rows
+    for sos in (
+        scipy.signal.butter(2, [40.0, 150.0], btype="bandpass", fs=fs, output="sos"),
+        scipy.signal.butter(2, 0.7, fs=fs, output="sos"),
+    ):
+        expected = scipy.signal.sosfiltfilt(sos, x, axis=1, padtype=padtype, padlen=padlen)
+        got = sosfiltfilt(sos, x, padlen=padlen, padtype=padtype)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"x": np.zeros(10)}, "shape"),
+        ({"x": np.zeros((2, 10)), "padlen": 10}, "padlen"),
+        ({"x": np.full((2, 10), np.nan)}, "finite"),
+        ({"sos": np.zeros((1, 5))}, "sos"),
+        ({"padtype": "constant"}, "padtype"),
+    ],
+)
+def test_sosfiltfilt_rows_errors(kwargs, message) -> None:
+    args = {"sos": scipy.signal.butter(2, 0.2, output="sos"), "x": np.ones((2, 10)), "padlen": 3}
+    args.update(kwargs)
+    with pytest.raises((SignalError, ValueError), match=message):
+        sosfiltfilt(args.pop("sos"), args.pop("x"), **args)

@@ -156,3 +156,20 @@ def test_assess_recording_windows_and_bad_input():
 def test_ectopic_beats_are_not_motion_artifacts():
     sim = simulate_ecg(30, FS, rhythm="pvc", pvc_rate=0.3, seed=11)
     assert compute_indices(sim.recording.physical(), FS)["motion_bursts"].max() == 0
+
+
+def test_kurtosis_and_band_filters_match_scipy():
+    import scipy.signal
+    import scipy.stats
+
+    from ecgcore.quality.indices import Window
+
+    x = _pair(6.0, seed=5, emg=0.02)[1]
+    fs = FS
+    w = Window(x, fs)
+    rows = x.T - x.T.mean(axis=1, keepdims=True)
+    sos = scipy.signal.butter(2, [0.5, 40.0], btype="bandpass", fs=fs, output="sos")
+    expected = scipy.signal.sosfiltfilt(sos, rows, axis=1, padlen=3 * int(fs))
+    np.testing.assert_allclose(w.band(0.5, 40.0), expected, rtol=0, atol=1e-12)
+    kurt = scipy.stats.kurtosis(expected, axis=1, fisher=False)
+    np.testing.assert_allclose(compute_indices(x, fs)["kurtosis"], kurt, rtol=1e-12)
