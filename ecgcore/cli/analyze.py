@@ -13,7 +13,7 @@ from ecgcore.io import read_record
 from ecgcore.rhythm.annotations import write_rhythm_annotations
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "analyze",
         help="summarise heart rate, beats and rhythm of a record",

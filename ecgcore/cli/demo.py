@@ -17,7 +17,7 @@ from ecgcore.io import Annotations, read_record, write_annotations
 from ecgcore.report import plot_beats
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
         help="run the main job end to end on the simulated patient",

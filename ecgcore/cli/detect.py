@@ -12,7 +12,7 @@ from ecgcore.detect import detect_r_peaks
 from ecgcore.io import Annotations, read_record, write_annotations
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "detect",
         help="detect R-peaks and write <record>.qrs",

@@ -53,7 +53,7 @@ GRADEBOOK_COLUMNS = (
 _READING_SUFFIXES = (".reading.json", ".reading.toml")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "grade",
         help="grade technicians' 12-lead recordings (score, findings, ECG-paper report)",

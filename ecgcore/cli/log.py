@@ -38,7 +38,7 @@ def add_log_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "log",
         help="the tamper-evident ECG log: list, show, amend, verify, export, import",

@@ -19,7 +19,7 @@ from ecgcore.log.technician import (
 __all__ = ["register"]
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "technician",
         help="technician record: status, certification, continuing education",
@@ -128,7 +128,7 @@ def _run_ce(args: argparse.Namespace) -> int:
             completed_on=args.date,
             provider=args.provider,
         )
-    print(f"logged entry {entry.id}: {entry.details['credits']:g} CE credits")
+    print(f"logged entry {entry.id}: {args.credits:g} CE credits")
     return 0
 
 

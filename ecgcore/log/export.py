@@ -145,7 +145,7 @@ def _write_pdf(log: ECGLog, path: Path, *, lines_per_page: int = 52) -> None:
     from matplotlib.figure import Figure  # noqa: PLC0415
 
     pages = logbook_pages(log, lines_per_page=lines_per_page)
-    mono = {"family": "DejaVu Sans Mono", "size": 6.6, "parse_math": False}
+    mono: dict[str, Any] = {"family": "DejaVu Sans Mono", "size": 6.6, "parse_math": False}
     title = _pdf_text(f"ECG log book - {log}", 120)
     step = 0.84 / lines_per_page
     tmp = path.with_name(f".{path.name}.partial")

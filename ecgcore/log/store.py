@@ -433,7 +433,8 @@ class ECGLog:
     def count(self) -> int:
         """Number of entries (amendments included)."""
         with self._transaction(write=False) as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(log_entries)).scalar())
+            query = sa.select(sa.func.count()).select_from(log_entries)
+            return int(conn.execute(query).scalar_one())
 
     def get(self, entry_id: int | str) -> LogEntry:
         """The entry with id ``entry_id`` as stored (raises :class:`LogError` if unknown)."""
@@ -600,7 +601,7 @@ class ECGLog:
                 sa.select(*columns).order_by(c.id)
             )
             for row in result.mappings():
-                verifier.feed(row)
+                verifier.feed(dict(row))
             head = conn.execute(sa.select(chain_head.c.last_id, chain_head.c.last_hash)).first()
         head_tuple = (int(head[0]), str(head[1])) if head is not None else None
         return verifier.finish(

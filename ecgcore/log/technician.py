@@ -18,7 +18,9 @@ credits or live recordings are short.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import Any
 
 from ecgcore.errors import LogError
 from ecgcore.log import _fields as F
@@ -45,6 +47,11 @@ DEFAULT_CE_REQUIRED = 10.0
 DEFAULT_MIN_LIVE_RECORDINGS = 10
 #: Warn this many days (or fewer) before the certification expires.
 DEFAULT_WARN_DAYS = 60
+
+
+def _details(entry: LogEntry) -> Mapping[str, Any]:
+    """The details of a certification or CE entry (empty for other kinds)."""
+    return entry.details or {}
 
 
 def _add_years(day: date, years: int) -> date:
@@ -188,7 +195,7 @@ def technician_status(
     )
     certs = sorted(
         (e for e in current if e.kind == "certification" and e.details),
-        key=lambda e: (e.details["certified_on"], e.id),
+        key=lambda e: (_details(e)["certified_on"], e.id),
     )
     cert = certs[-1].details if certs else None
     ce_entries = [
@@ -196,9 +203,9 @@ def technician_status(
         for e in current
         if e.kind == "ce_credit"
         and e.details
-        and (cert is None or e.details["completed_on"] >= cert["certified_on"])
+        and (cert is None or _details(e)["completed_on"] >= cert["certified_on"])
     ]
-    ce_total = float(sum(e.details["credits"] for e in ce_entries))
+    ce_total = float(sum(_details(e)["credits"] for e in ce_entries))
     warnings = []
     days_left = None
     if cert is None:
@@ -232,7 +239,7 @@ def technician_status(
         ce_credits=ce_total,
         ce_required=ce_required,
         ce_courses=tuple(
-            (e.details["completed_on"], e.details["course"], float(e.details["credits"]))
+            (_details(e)["completed_on"], _details(e)["course"], float(_details(e)["credits"]))
             for e in ce_entries
         ),
         warnings=tuple(warnings),
