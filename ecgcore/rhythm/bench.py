@@ -511,7 +511,86 @@ def _cinc_vector(rd: Any) -> dict[str, float]:
             out["avg_t_polarity"] = float(r_sign * t_region[np.argmax(np.abs(t_region))] / qrs)
             out["avg_st_rel"] = float(r_sign * (np.mean(avg[95:105]) - base) / qrs)
         out["in_dominant_mean"] = float(np.nanmean(feats[:, FEATURE_NAMES.index("in_dominant")]))
+    if idx.size >= 6:
+        out.update(_cinc_rhythm_pattern(rr))
+        out.update(_cinc_beat_consistency(windows))
     return out
+
+
+def _cinc_rhythm_pattern(rr: np.ndarray) -> dict[str, float]:
+    """Patterns of the RR series (s) that set ectopy and rate changes apart from sinus rhythm.
+
+    Lag-1/2 autocorrelation of the RR deviations (bigeminy, trigeminy:
+    negative), the share of short-long pairs (a premature beat then a
+    compensatory pause), of short and long intervals (below 0.8 and above 1.25
+    times the median) and the fastest and slowest 5-beat mean rate (bpm).
+    """
+    r = rr / np.median(rr)
+    dv = rr - rr.mean()
+    den = float(np.sum(dv * dv))
+    out = {
+        "rr_ac1": float(np.sum(dv[1:] * dv[:-1]) / den) if den > 0 else 0.0,
+        "rr_ac2": float(np.sum(dv[2:] * dv[:-2]) / den) if den > 0 and dv.size > 3 else 0.0,
+        "frac_short_long": float(np.mean((r[:-1] < 0.85) & (r[1:] > 1.1))),
+        "frac_rr_short": float(np.mean(r < 0.8)),
+        "frac_rr_long": float(np.mean(r > 1.25)),
+    }
+    if rr.size >= 5:
+        k = np.convolve(rr, np.ones(5) / 5, "valid")
+        out["hr5_max"] = float(60.0 / k.min())
+        out["hr5_min"] = float(60.0 / k.max())
+    return out
+
+
+def _cinc_beat_consistency(windows: np.ndarray) -> dict[str, float]:
+    """How alike the beats are, and the QRS, T and P waves of the average beat.
+
+    ``windows`` are the beats on the fixed grid (mV, 4 ms steps,
+    :func:`ecgcore.rhythm._preprocess.beat_windows`). Returns the 10th
+    percentile of each beat's correlation with the median beat (QRS part and
+    whole window), the share of beats whose QRS correlates below 0.9, the
+    coefficient of variation of the QRS amplitude, the QRS width of the median
+    beat (ms, where its slope exceeds 15 % of the largest), the time of its
+    T-wave extremum (ms after the fiducial point), the median correlation of
+    each beat's P region with the median P region and the share above 0.5, the
+    P-wave size over the beat-to-beat P residual, and the residual of the beats
+    around the median beat relative to its QRS.
+    """
+    from ecgcore.rhythm._preprocess import GRID_DT_S, GRID_R, P_SLICE  # noqa: PLC0415
+
+    good = ~np.isnan(windows).any(axis=1)
+    if good.sum() < 4:
+        return {}
+    w = windows[good]
+    avg = np.median(w, axis=0)
+    qrs = slice(GRID_R - 25, GRID_R + 38)
+    ms = GRID_DT_S * 1000.0
+
+    def corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a = a - a.mean(axis=-1, keepdims=True)
+        b = b - b.mean()
+        return (a @ b) / (np.sqrt((a * a).sum(-1) * (b @ b)) + 1e-12)
+
+    cq = corr(w[:, qrs], avg[qrs])
+    amp = np.ptp(w[:, qrs], axis=1)
+    slope = np.abs(np.diff(avg[qrs]))
+    steep = np.nonzero(slope > 0.15 * slope.max())[0]
+    base = float(np.median(avg[P_SLICE]))
+    t_reg = avg[GRID_R + 38 : GRID_R + 112] - base
+    cp = corr(w[:, P_SLICE], avg[P_SLICE])
+    p_resid = np.median(np.std(w[:, P_SLICE] - avg[P_SLICE], axis=1))
+    return {
+        "beat_corr_qrs_p10": float(np.percentile(cq, 10)),
+        "beat_corr_full_p10": float(np.percentile(corr(w, avg), 10)),
+        "frac_beats_corr_lt09": float(np.mean(cq < 0.9)),
+        "qrs_amp_cv": float(np.std(amp) / (np.mean(amp) + 1e-12)),
+        "avg_qrs_width_ms": float((steep[-1] - steep[0] + 1) * ms) if steep.size else np.nan,
+        "t_peak_ms": float((np.argmax(np.abs(t_reg)) + 38) * ms),
+        "p_corr_med": float(np.median(cp)),
+        "frac_p_corr_gt05": float(np.mean(cp > 0.5)),
+        "p_snr": float(np.ptp(avg[P_SLICE]) / (p_resid + 1e-9)),
+        "beat_resid_rel": float(np.median(np.std(w - avg, axis=1)) / (np.ptp(avg[qrs]) + 1e-9)),
+    }
 
 
 @dataclass(frozen=True)

@@ -61,8 +61,10 @@ SCORING: Final[Mapping[str, str]] = {
     ),
     "cinc": (
         "PhysioNet/CinC Challenge 2017 record classes Normal (N), AF (A), Other (O), Noisy "
-        "(~) from per-record summaries of the rhythm analysis (heart rate, RR variability, "
-        "beat classes, AF features, VF waveform features, average-beat P/ST/T), classified "
+        "(~) from per-record summaries of the rhythm analysis (heart rate, RR variability "
+        "and patterns such as short-long pairs and bigeminy, fastest and slowest 5-beat rate, "
+        "beat classes, AF features, VF waveform features, beat-to-beat QRS and P-wave "
+        "consistency, average-beat QRS width, P/ST/T), classified "
         "by gradient-boosted trees under stratified k-fold cross-validation (shuffled, seed "
         "0): every record is predicted by a model that did not see it. Score = mean F1 of "
         "N, A and O (the challenge score)."

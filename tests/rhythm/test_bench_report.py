@@ -61,3 +61,35 @@ def test_cinc_markdown_and_block() -> None:
     assert "by `ecg bench rhythm --db cinc2017`" in block
     assert "mean F1 of N, A and O" in block and "test cpu" in block
     assert not math.isnan(result.gross[0].f1["~"])
+
+
+def test_cinc_rhythm_pattern_tells_bigeminy_from_regular_rhythm() -> None:
+    from ecgcore.rhythm.bench import _cinc_rhythm_pattern
+
+    regular = _cinc_rhythm_pattern(np.full(20, 0.8) + np.linspace(0.0, 0.01, 20))
+    bigeminy = _cinc_rhythm_pattern(np.tile([0.55, 1.05], 10))
+    assert regular["frac_short_long"] == 0.0
+    assert regular["rr_ac1"] > 0.5
+    assert bigeminy["rr_ac1"] < -0.9
+    assert bigeminy["frac_short_long"] == pytest.approx(10 / 19)
+    assert regular["hr5_max"] == pytest.approx(60.0 / 0.8, rel=0.02)
+
+
+def test_cinc_beat_consistency_of_alike_and_mixed_beats() -> None:
+    from ecgcore.rhythm._preprocess import GRID_N, GRID_R
+    from ecgcore.rhythm.bench import _cinc_beat_consistency
+
+    t = np.arange(GRID_N) - GRID_R
+    beat = np.exp(-0.5 * (t / 4.0) ** 2) + 0.2 * np.exp(-0.5 * ((t - 70) / 10.0) ** 2)
+    beat += 0.1 * np.exp(-0.5 * ((t + 40) / 6.0) ** 2)  # P wave
+    alike = _cinc_beat_consistency(np.tile(beat, (10, 1)))
+    assert alike["beat_corr_qrs_p10"] == pytest.approx(1.0)
+    assert alike["frac_beats_corr_lt09"] == 0.0
+    assert alike["t_peak_ms"] == pytest.approx(70 * 4.0)
+    wide = np.exp(-0.5 * (t / 12.0) ** 2)
+    wide_only = _cinc_beat_consistency(np.tile(wide, (10, 1)))
+    assert wide_only["avg_qrs_width_ms"] > 2.5 * alike["avg_qrs_width_ms"]
+    mixed = _cinc_beat_consistency(np.vstack([np.tile(beat, (7, 1)), np.tile(-wide, (3, 1))]))
+    assert mixed["frac_beats_corr_lt09"] == pytest.approx(0.3)
+    assert mixed["beat_corr_qrs_p10"] < 0.0
+    assert _cinc_beat_consistency(np.full((3, GRID_N), np.nan)) == {}
