@@ -117,12 +117,31 @@ def sosfilt_nan_2d(
     """:func:`sosfilt_nan_1d` on every column of ``x`` (n_samples, n_channels).
 
     ``zi`` is (n_channels, n_sections, 2) and ``waiting`` is (n_channels,) bool.
+    The channels are stepped together, sample by sample, on the row-major
+    input (no copies; their independent recursions overlap in the processor);
+    each channel gets exactly the arithmetic of :func:`sosfilt_nan_1d`.
     """
+    n, n_channels = x.shape
+    n_sections = sos.shape[0]
     y = np.empty_like(x)
-    for c in range(x.shape[1]):
-        y[:, c] = sosfilt_nan_1d(
-            sos, zi_unit, np.ascontiguousarray(x[:, c]), zi[c], waiting[c : c + 1]
-        )
+    for i in range(n):
+        for c in range(n_channels):
+            v = x[i, c]
+            if np.isnan(v):
+                y[i, c] = np.nan
+                waiting[c] = True
+                continue
+            if waiting[c]:
+                for s in range(n_sections):
+                    zi[c, s, 0] = zi_unit[s, 0] * v
+                    zi[c, s, 1] = zi_unit[s, 1] * v
+                waiting[c] = False
+            for s in range(n_sections):
+                out = sos[s, 0] * v + zi[c, s, 0]
+                zi[c, s, 0] = sos[s, 1] * v - sos[s, 4] * out + zi[c, s, 1]
+                zi[c, s, 1] = sos[s, 2] * v - sos[s, 5] * out
+                v = out
+            y[i, c] = v
     return y
 
 

@@ -14,6 +14,14 @@ from ecgcore.quality.assess import QualityLimit, QualityReport, assess_quality
 __all__ = ["QualityMonitor"]
 
 
+def _ring_write(ring: np.ndarray, start: int, rows: np.ndarray) -> None:
+    """Write ``rows`` (at most ``len(ring)``) to the ring from absolute position ``start``."""
+    a = start % ring.shape[0]
+    first = min(rows.shape[0], ring.shape[0] - a)
+    ring[a : a + first] = rows[:first]
+    ring[: rows.shape[0] - first] = rows[first:]
+
+
 class QualityMonitor:
     """Assess the last ``window_s`` seconds every ``every_s`` seconds of a stream.
 
@@ -82,15 +90,16 @@ class QualityMonitor:
         if x.ndim != 2 or x.shape[1] != len(self.lead_names):
             raise SignalError(f"chunk must have shape (n, {len(self.lead_names)}), got {x.shape}")
         off = np.zeros(x.shape, dtype=bool) if lead_off is None else np.asarray(lead_off, bool)
+        if off.shape != x.shape:
+            raise SignalError(f"lead_off must have the chunk's shape {x.shape}, got {off.shape}")
         reports = []
         pos = 0
         n = x.shape[0]
         while pos < n:
             to_next = self.every - (self.n_samples % self.every)
             take = min(to_next, n - pos)
-            idx = np.arange(self.n_samples, self.n_samples + take) % self.window
-            self._x[idx] = x[pos : pos + take]
-            self._off[idx] = off[pos : pos + take]
+            _ring_write(self._x, self.n_samples, x[pos : pos + take])
+            _ring_write(self._off, self.n_samples, off[pos : pos + take])
             self.n_samples += take
             pos += take
             if self.n_samples % self.every == 0:

@@ -350,6 +350,8 @@ class LivePipeline:
         return events
 
     def _lead_events(self, first: int, lead_off: np.ndarray) -> list[StreamEvent]:
+        if not (self._lead_off.any() or lead_off.any()):  # all attached, before and now
+            return []
         stacked = np.vstack([self._lead_off[None, :], lead_off])
         rows, cols = np.nonzero(stacked[1:] != stacked[:-1])
         self._lead_off = stacked[-1].copy()
