@@ -545,13 +545,20 @@ def results_block(result: dict[str, Any]) -> str:
         "Protocol: placement and artefact faults are injected into held-out records of a "
         f"{result['n_folds']}-fold cross-validation grouped by patient (PTB-XL `patient_id`; "
         "each LUDB record is its own patient); in each fold the limb and chest classifiers "
-        "and their decision thresholds (inner 3-fold CV, out-of-fold p(no swap) quantile for "
-        "99.5 % specificity) are fitted on the training folds only, and every held-out record "
-        "is graded end to end by `grade_recording` as recorded and with each fault. "
+        "(multinomial logistic regressions), their decision thresholds (inner 3-fold CV, "
+        "out-of-fold p(no swap) quantile for 99.5 % specificity) and the chest-misplacement "
+        "limits (one family-wise level for V1-V6 at the same quantile) are fitted on the "
+        "training folds only, and every held-out record is graded end to end by "
+        "`grade_recording` as recorded and with each fault. The limb features see the chest "
+        "leads only as a set and the chest features see the limb leads only up to sign and "
+        "order, so a swap in one plane cannot raise a finding in the other. "
         "Acceptability: 10-fold stratified CV on CinC 2011 (5 shuffles; records carry no "
         "patient id, so they cannot be grouped), the rule fitted on the training folds. The "
         "artefact finding limits are fixed (not fitted), but they were chosen while looking "
-        "at clean database records, so the clean false-finding rate is not fully held out.",
+        "at clean database records, so the clean false-finding rate is not fully held out; "
+        "in particular the baseline-wander finding leaves out the first and last second of "
+        "each record (recorder settling), a rule chosen after seeing that most of its false "
+        "findings on clean PTB-XL records came from the first second.",
         "",
         "### Goals",
         "",

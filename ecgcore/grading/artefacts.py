@@ -11,7 +11,8 @@ Two sets of limits apply:
 
 * *finding* limits (:data:`ARTEFACT_LIMITS`) report artefact that a careful
   technician would avoid; they are set from physiology and the paper scale
-  (e.g. baseline excursions over 2.5 mV = 25 mm) and checked against clean
+  (e.g. baseline excursions over 2.5 mV = 25 mm, measured without the first
+  and last second, where recorders settle) and checked against clean
   database records (``benchmarks/grading_validation.py``);
 * *acceptability* limits (:class:`AcceptabilityRule`, fitted by
   cross-validation on the PhysioNet/CinC 2011 quality grades and shipped in
@@ -49,6 +50,27 @@ __all__ = [
 ]
 
 _WINDOW_S = 2.0  # window for locating artefact in time, s
+#: Seconds left out at each end for the wander finding (recorder settling, filter edges).
+WANDER_EDGE_S = 1.0
+
+
+def baseline_inner_mv(x: np.ndarray, fs: float, lead_off: np.ndarray | None = None) -> np.ndarray:
+    """Baseline excursion per lead (mV) without the first and last :data:`WANDER_EDGE_S`.
+
+    The ``baseline_mv`` index of :mod:`ecgcore.quality` over the record minus its
+    edges. Many database recordings start with the recorder's high-pass filter
+    settling from the electrode offset (a 1.5-3 mV step decaying within the first
+    second, flat afterwards); that moves one beat, not the tracing, and a
+    technician cannot avoid it, so the wander finding is judged on the rest. The
+    acceptability rule keeps the whole-record index it was fitted on. Records
+    shorter than six edges are measured whole.
+    """
+    edge = round(WANDER_EDGE_S * fs)
+    if x.shape[0] < 3 * 2 * edge:
+        edge = 0
+    stop = x.shape[0] - edge
+    off = None if lead_off is None else lead_off[edge:stop]
+    return compute_indices(x[edge:stop], fs, lead_off=off, names=("baseline_mv",))["baseline_mv"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +83,7 @@ class ArtefactLimit:
         Finding code.
     index : str
         Quality index name (see :data:`ecgcore.quality.QUALITY_INDICES`, plus
-        ``beat_agreement``).
+        ``beat_agreement`` and ``baseline_inner_mv``).
     op : str
         ``"above"`` or ``"below"``.
     threshold : float
@@ -94,7 +116,11 @@ ARTEFACT_LIMITS: tuple[ArtefactLimit, ...] = (
     ArtefactLimit("LEAD_OFF", "missing", "above", 0.3, "{value:.0%} of the samples are missing"),
     ArtefactLimit("CLIPPING", "clipped", "above", 0.02, "{value:.1%} of the samples are clipped"),
     ArtefactLimit(
-        "BASELINE_WANDER", "baseline_mv", "above", 2.5, "the baseline moves by {value:.1f} mV"
+        "BASELINE_WANDER",
+        "baseline_inner_mv",
+        "above",
+        2.5,
+        "the baseline moves by {value:.1f} mV",
     ),
     ArtefactLimit(
         "POWERLINE_NOISE", "powerline_mv", "above", 0.05, "mains interference of {value:.3f} mV"
@@ -258,7 +284,8 @@ def _spans(
     x: np.ndarray, fs: float, limit: ArtefactLimit, lead_off: np.ndarray | None
 ) -> list[tuple[float, float]]:
     """Windows of ``_WINDOW_S`` where ``limit`` is exceeded in one lead, merged."""
-    if limit.index in ("baseline_mv", "powerline_mv", "emg_mv", "amplitude_mv", "missing"):
+    whole_lead = ("baseline_mv", "baseline_inner_mv", "powerline_mv", "emg_mv", "amplitude_mv")
+    if limit.index in (*whole_lead, "missing"):
         return []  # whole-lead measures: no meaningful location
     n = round(_WINDOW_S * fs)
     spans: list[tuple[float, float]] = []
@@ -310,6 +337,7 @@ def check_artefacts(
     x = np.asarray(signals_mv, dtype=np.float64)
     values = compute_indices(x, fs, lead_off=lead_off, rail_mv=rail_mv)
     values["beat_agreement"] = beat_agreement(x, fs)
+    values["baseline_inner_mv"] = baseline_inner_mv(x, fs, lead_off)
     names = tuple(lead_names)
     per_lead = {lead: {k: float(v[j]) for k, v in values.items()} for j, lead in enumerate(names)}
     unreadable_mask = rule.unreadable(values)

@@ -9,18 +9,26 @@ Limb electrodes (frontal plane) - :func:`limb_features`
     * P, QRS and T axes in the frontal plane (from I and II, Einthoven);
     * P, QRS and T polarity in each limb lead (aVR is normally negative,
       lead I positive; LA/RA inverts I and makes aVR positive);
-    * correlation of every limb lead with every chest lead over QRS-T. The
+    * correlation of every limb lead with the chest leads over QRS-T. The
       chest leads are referenced to Wilson's terminal, which limb swaps do not
-      change, so they anchor the frontal leads (lead I normally resembles V5/V6);
+      change, so they anchor the frontal leads (lead I normally resembles V5/V6).
+      They enter only as a set - each limb lead's six correlations sorted, and
+      its correlation with the mean chest lead and with the chest leads' first
+      principal component - so interchanged chest leads leave every limb
+      feature unchanged and cannot raise a limb finding;
     * relative size of I, II and III (a neutral-electrode error flattens II or III).
 
 Chest electrodes (horizontal plane) - :func:`precordial_features`
     * correlation of each chest lead with its neighbours and next neighbours,
       and how far each lead is from the mean of its two neighbours;
-    * R, S, QRS-area and T progression from V1 to V6;
-    * correlation of each chest lead with I and aVR;
-    * error of each chest lead reconstructed from I, II and the other chest
-      leads by a population regression (a swapped lead does not fit).
+    * R, S, R/S balance, QRS-area and T progression from V1 to V6;
+    * largest absolute correlation of each chest lead with any limb lead;
+    * error of each chest lead reconstructed from the other five chest leads by
+      a population regression (a swapped lead does not fit).
+
+    None of these changes under a limb reversal (limb leads become plus or
+    minus one another; the chest leads keep Wilson's terminal), so a limb
+    reversal cannot raise a chest finding.
 
 The classifiers give a probability per class (no swap, or one of the swaps);
 a swap is reported when the probability of "no swap" is below a threshold
@@ -127,31 +135,45 @@ def _frontal_axis(v: np.ndarray, scale: float) -> list[float]:
 
 
 def limb_features(mb: MedianBeats) -> np.ndarray:
-    """Frontal-plane cues of :mod:`ecgcore.grading.reversal` (57 numbers)."""
+    """Frontal-plane cues of :mod:`ecgcore.grading.reversal` (75 numbers).
+
+    Invariant under any interchange of chest leads (they enter as a set).
+    """
     w = mb.qrs_t
     f: list[float] = []
     f += _frontal_axis(mb.p, 0.05) + _frontal_axis(mb.qrs_area, 0.02) + _frontal_axis(mb.t, 0.1)
     f += list(mb.p[:6] / (np.linalg.norm(mb.p[:6]) + 1e-3))
     f += list(mb.qrs_area[:6] / (np.linalg.norm(mb.qrs_area[:6]) + 1e-4))
     f += list(mb.t[:6] / (np.linalg.norm(mb.t[:6]) + 1e-3))
+    # each limb lead against the chest leads as a set: the correlations are sorted, so
+    # interchanging chest leads (which permutes V1-V6) leaves every limb feature unchanged
     for i in range(6):
-        for j in range(6, 12):
-            f.append(_corr(w[:, i], w[:, j]))
+        f += sorted(_corr(w[:, i], w[:, j]) for j in range(6, 12))
+    # the mean chest lead and the chest leads' first principal component (signed to agree
+    # with the mean) do not depend on the order of V1-V6 either
+    chest = w[:, 6:] - w[:, 6:].mean(axis=0)
+    mean = chest.mean(axis=1)
+    u, _, _ = np.linalg.svd(chest, full_matrices=False)
+    pc = u[:, 0] if np.dot(u[:, 0], mean) >= 0 else -u[:, 0]
+    for i in range(6):
+        f += [_corr(w[:, i], mean), _corr(w[:, i], pc)]
     rms = np.sqrt((w[:, :3] ** 2).mean(axis=0))
     f += list(np.log(rms / (rms.max() + 1e-9) + 1e-3))
     return np.asarray(f, dtype=np.float64)
 
 
 def precordial_features(mb: MedianBeats, recon: np.ndarray) -> np.ndarray:
-    """Horizontal-plane cues (66 numbers).
+    """Horizontal-plane cues (63 numbers).
+
+    Invariant under the limb reversals of :data:`ecgcore.grading.swaps.LIMB_PERMUTATIONS`.
 
     Parameters
     ----------
     mb : MedianBeats
         Median beats of the 12 leads.
-    recon : ndarray, shape (6, 7)
-        Population regression of each chest lead on (I, II and the other five
-        chest leads), fitted on clean records.
+    recon : ndarray, shape (6, 5)
+        Population regression of each chest lead on the other five chest leads,
+        fitted on clean records.
     """
     w = mb.qrs_t[:, 6:]
     q = mb.qrs[:, 6:]
@@ -171,16 +193,24 @@ def precordial_features(mb: MedianBeats, recon: np.ndarray) -> np.ndarray:
     f += list(np.diff(area / (np.abs(area).max() + 1e-6)))
     f += list(np.diff(t / (np.abs(t).max() + 1e-6)))
     f += list(rn) + list(sn)
+    balance = (r - s) / (r + s + 1e-6)  # R/S balance, rises from V1 to V6
+    f += list(np.diff(balance))
     whole = mb.qrs_t
+    # likeness to the frontal plane, taken over the limb leads with either sign: a limb
+    # reversal maps each limb lead to plus or minus another one and leaves this unchanged
     for j in range(6, 12):
-        f += [_corr(whole[:, 0], whole[:, j]), _corr(whole[:, 3], whole[:, j])]
+        f.append(max(abs(_corr(whole[:, i], whole[:, j])) for i in range(6)))
     f += list(reconstruction_errors(whole, recon))
     return np.asarray(f, dtype=np.float64)
 
 
 def reconstruction_inputs(k: int) -> list[int]:
-    """Columns (of the 12 standard leads) used to reconstruct chest lead ``k`` (0..5)."""
-    return [0, 1, *(6 + j for j in range(6) if j != k)]
+    """Columns (of the 12 standard leads) used to reconstruct chest lead ``k`` (0..5).
+
+    Only the other chest leads: they share Wilson's terminal, which limb reversals do
+    not change, so a limb reversal cannot make a chest lead look misplaced.
+    """
+    return [6 + j for j in range(6) if j != k]
 
 
 def reconstruction_errors(whole: np.ndarray, recon: np.ndarray) -> np.ndarray:

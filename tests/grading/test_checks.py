@@ -138,6 +138,16 @@ def test_clipping(sim_signals) -> None:
     assert "CLIPPING" not in _codes(make_recording(sim_signals))
 
 
+def test_recorder_settling_is_not_baseline_wander(sim_signals) -> None:
+    """A 3 mV offset decaying in the first half second is settling; the same excursion
+    as a slow wave through the record is wander."""
+    t = np.arange(sim_signals.shape[0]) / 500.0
+    settling = sim_signals + 3.0 * np.exp(-t / 0.15)[:, None]
+    assert "BASELINE_WANDER" not in _codes(make_recording(settling))
+    wave = sim_signals + 1.5 * np.sin(2 * np.pi * 0.15 * t)[:, None]
+    assert "BASELINE_WANDER" in _codes(make_recording(wave))
+
+
 def test_low_amplitude(sim_signals) -> None:
     y = sim_signals.copy()
     y[:, STANDARD_LEADS.index("V3")] *= 0.02
@@ -179,6 +189,22 @@ def test_missing_model_file_is_a_clear_error() -> None:
 
     with pytest.raises(DataError, match="not found"):
         load_model("no_such_model")
+
+
+def test_misplacement_limits_hold_for_the_six_leads_together() -> None:
+    """One family-wise level: about 0.5 % of clean records flagged in any lead, not per lead."""
+    from ecgcore.benchmarks.grading_fit import TARGET_SPECIFICITY, misplacement_limits
+
+    rng = np.random.default_rng(1)
+    errors = rng.normal(size=(4000, 6)) * np.array([1.0, 2.0, 0.5, 1.0, 3.0, 1.0]) - 2.0
+    limits = misplacement_limits(errors)
+    flagged = (errors > limits).any(axis=1).mean()
+    assert flagged == pytest.approx(1 - TARGET_SPECIFICITY, abs=0.002)
+    # the leads share the level: each lead alone is flagged far less often
+    per_lead = (errors > limits).mean(axis=0)
+    assert per_lead.max() < 0.6 * flagged
+    fresh = rng.normal(size=(4000, 6)) * np.array([1.0, 2.0, 0.5, 1.0, 3.0, 1.0]) - 2.0
+    assert (fresh > limits).any(axis=1).mean() < 3 * (1 - TARGET_SPECIFICITY)
 
 
 def test_tree_and_logistic_exports_reproduce_scikit_learn() -> None:

@@ -12,8 +12,14 @@ import pytest
 
 from ecgcore.filters import filter_signal
 from ecgcore.grading import apply_swap, grade_recording, median_beats, swap_finding_code
+from ecgcore.grading._model import load_model
 from ecgcore.grading.beats import beat_peaks
-from ecgcore.grading.reversal import neutral_swap, swapped_beats
+from ecgcore.grading.reversal import (
+    limb_features,
+    neutral_swap,
+    precordial_features,
+    swapped_beats,
+)
 from ecgcore.grading.swaps import LIMB_PERMUTATIONS, PRECORDIAL_SWAPS, SWAPS, undo_swap
 from tests.grading.conftest import make_recording
 
@@ -90,6 +96,45 @@ def test_median_of_swapped_signals_equals_swapped_medians(real_records) -> None:
         )
         np.testing.assert_allclose(direct.beats, via.beats, atol=1e-9)
         np.testing.assert_allclose(direct.qrs_area, via.qrs_area, atol=1e-12)
+
+
+def _beats(real_records, k: int):
+    _, x, fs = real_records[k]
+    mb = median_beats(x, fs)
+    assert mb is not None
+    return mb
+
+
+@pytest.mark.parametrize("k", [0, 4])
+def test_chest_swaps_leave_the_limb_cues_unchanged(real_records, k: int) -> None:
+    """Limb features see the chest leads only as a set: no chest swap can raise a limb finding."""
+    mb = _beats(real_records, k)
+    ref = limb_features(mb)
+    for swap in PRECORDIAL_SWAPS:
+        np.testing.assert_allclose(limb_features(swapped_beats(mb, swap)), ref, atol=1e-12)
+    # the limb features do see limb reversals
+    assert not np.allclose(limb_features(swapped_beats(mb, "LA_LL")), ref, atol=1e-3)
+
+
+@pytest.mark.parametrize("k", [1, 5])
+def test_limb_reversals_leave_the_chest_cues_unchanged(real_records, k: int) -> None:
+    mb = _beats(real_records, k)
+    recon = np.asarray(load_model("precordial_swap").get("recon"))
+    ref = precordial_features(mb, recon)
+    for swap in LIMB_PERMUTATIONS:
+        np.testing.assert_allclose(precordial_features(swapped_beats(mb, swap), recon), ref)
+    assert not np.allclose(precordial_features(swapped_beats(mb, "V2_V3"), recon), ref, atol=1e-3)
+
+
+def test_swaps_in_one_plane_raise_no_finding_in_the_other(real_records) -> None:
+    """End to end: V1/V6 and V2/V5 raise no limb finding; LA/RA and LA/LL no chest finding."""
+    for _, x, fs in real_records[:4]:
+        for swap in ("V1_V6", "V2_V5"):
+            codes = _placement_codes(apply_swap(x, swap), fs)
+            assert not {c for c in codes if c.startswith("LIMB_")}, (swap, codes)
+        for swap in ("LA_RA", "LA_LL"):
+            codes = _placement_codes(apply_swap(x, swap), fs)
+            assert not {c for c in codes if c.startswith("PRECORDIAL_")}, (swap, codes)
 
 
 def test_neutral_swap_signature(sim_signals) -> None:
