@@ -49,6 +49,20 @@ class SequenceUnwrapper:
         self.value += step
         return self.value, step - 1
 
+    def update_run(self, seqs: np.ndarray) -> tuple[np.ndarray, int]:
+        """:meth:`update` over the numbers ``seqs`` in order: (indices, frames lost in total)."""
+        first, lost = self.update(int(seqs[0]))
+        steps = np.diff(np.asarray(seqs, dtype=np.int64)) % self.modulus
+        out = np.empty(steps.shape[0] + 1, dtype=np.int64)
+        out[0] = first
+        np.cumsum(steps, out=out[1:])
+        out[1:] += first  # a step of 0 (a repeat) keeps the index, as in update()
+        if steps.shape[0]:
+            self._last = int(seqs[-1])
+            self.value = int(out[-1])
+            lost += int(np.maximum(steps - 1, 0).sum())
+        return out, lost
+
 
 class ByteStreamDevice(Device):
     """A device whose transport delivers bytes that a protocol parser turns into frames.
@@ -59,6 +73,8 @@ class ByteStreamDevice(Device):
     """
 
     parser: Any
+    #: The parser's in-sync runs reach :meth:`_handle` as :class:`FrameRun` arrays.
+    array_runs = False
 
     def __init__(self, url: str, **options: Any) -> None:
         super().__init__(url, **options)
@@ -79,7 +95,7 @@ class ByteStreamDevice(Device):
         if not data:
             return False
         arrival = time.time()
-        items = self.parser.feed(data)
+        items = self.parser.feed_items(data) if self.array_runs else self.parser.feed(data)
         self._sync_counters()
         if items:
             self._handle(items, arrival)

@@ -22,7 +22,7 @@ import numpy as np
 from ecgcore.drivers._serial import SerialPort, usb_serial_number
 from ecgcore.drivers._stream import ByteStreamDevice, SequenceUnwrapper
 from ecgcore.drivers.base import ChannelInfo, DeviceInfo
-from ecgcore.drivers.protocols import Frame, Message
+from ecgcore.drivers.protocols import Frame, FrameRun, Message
 from ecgcore.drivers.protocols import openbci as proto
 from ecgcore.drivers.registry import DeviceURL, common_options, register_scheme
 from ecgcore.errors import DeviceError
@@ -144,36 +144,47 @@ class OpenBCIDevice(ByteStreamDevice):
         self._flush_pending()
 
     # -------------------------------------------------------------- samples
-    def _handle(self, items: list[Frame | Message], arrival_s: float) -> None:
-        frames = [f for f in items if isinstance(f, Frame)]
+    array_runs = True
+
+    def _handle(self, items: list[Frame | FrameRun | Message], arrival_s: float) -> None:
+        frames = [f for f in items if isinstance(f, (Frame, FrameRun))]
         if not frames:
             return
+        n = sum(len(f) if isinstance(f, FrameRun) else 1 for f in frames)
         if self._reanchor:
             self._flush_pending()
-            base = self._anchor_index(arrival_s, len(frames) // (2 if self.daisy else 1) or 1)
+            base = self._anchor_index(arrival_s, n // (2 if self.daisy else 1) or 1)
             self._seq.reset()
         else:
             base = self.next_sample
         if self._seq.value < 0:  # first packet since start/reconnect
             # Daisy: Cyton packets (odd sample numbers) get even absolute numbers 2k.
-            first_seq = frames[0].seq or 0
+            head = frames[0]
+            first_seq = int(head.seq[0]) if isinstance(head, FrameRun) else head.seq or 0
             self._seq.origin = 2 * base + (0 if first_seq % 2 else 1) if self.daisy else base
-        packets = np.empty(len(frames), dtype=np.int64)
-        counts = np.array([f.values for f in frames], dtype=np.float64)
-        for i, f in enumerate(frames):
-            packets[i], lost = self._seq.update(f.seq)
+        packets = np.empty(n, dtype=np.int64)
+        counts = np.empty((n, 8), dtype=np.float64)
+        pos = 0
+        for f in frames:
+            if isinstance(f, FrameRun):
+                k = len(f)
+                packets[pos : pos + k], lost = self._seq.update_run(f.seq)
+            else:
+                k = 1
+                packets[pos], lost = self._seq.update(f.seq)
+            counts[pos : pos + k] = f.values
             self._count("dropped_frames", lost)
+            pos += k
         lsb = proto.uv_per_count(self.gain)
         uv = counts * lsb
         lo = np.abs(counts) >= self._railed_counts
         if not self.daisy:
             self._emit(packets, uv, lo, arrival_s)
             return
-        self._pair_daisy(frames, packets, uv, lo, arrival_s)
+        self._pair_daisy(packets, uv, lo, arrival_s)
 
     def _pair_daisy(
         self,
-        frames: list[Frame],
         packets: np.ndarray,
         uv: np.ndarray,
         lo: np.ndarray,
@@ -184,7 +195,7 @@ class OpenBCIDevice(ByteStreamDevice):
         rows_idx: list[int] = []
         rows: list[np.ndarray] = []
         rows_lo: list[np.ndarray] = []
-        for i in range(len(frames)):
+        for i in range(packets.shape[0]):
             k, half = divmod(int(packets[i]), 2)
             if self._pending is not None and self._pending[0] != k:
                 rows_idx.append(self._pending[0])

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["FixedFrameParser", "Frame", "Message", "ParserStats"]
+__all__ = ["FixedFrameParser", "Frame", "FrameRun", "Message", "ParserStats", "expand_runs"]
 
 
 class Frame(NamedTuple):
@@ -39,6 +39,65 @@ class Frame(NamedTuple):
     skipped: int = 0
     kind: int = 0
     extra: Any = None
+
+
+class FrameRun(NamedTuple):
+    """Consecutive in-sync frames decoded as arrays (one row per frame).
+
+    What :meth:`FixedFrameParser.feed_items` gives for a run of frames that
+    are valid and carry the expected sequence numbers; :meth:`frames` gives
+    the same frames one by one, exactly as :meth:`FixedFrameParser.feed` does.
+
+    Attributes
+    ----------
+    seq : ndarray of int64, shape (n,)
+        Sequence numbers as sent.
+    values : ndarray of int64, shape (n, n_values)
+        Raw integer samples (ADC counts) in protocol order.
+    skipped : int
+        Corrupt bytes discarded immediately before the first frame.
+    kind : ndarray of int64, shape (n,)
+        Protocol-specific frame type per frame.
+    extra : ndarray of uint8, shape (n, n_extra)
+        Protocol-specific extra bytes per frame.
+    """
+
+    seq: np.ndarray
+    values: np.ndarray
+    skipped: int
+    kind: np.ndarray
+    extra: np.ndarray
+
+    def __len__(self) -> int:  # type: ignore[override]
+        return int(self.seq.shape[0])
+
+    def frames(self) -> list[Frame]:
+        """The run as :class:`Frame` records (``extra`` as bytes)."""
+        extra = self.extra.tobytes()
+        width = self.extra.shape[1]
+        return [
+            Frame(
+                seq,
+                tuple(vals),
+                self.skipped if k == 0 else 0,
+                kind,
+                extra[width * k : width * (k + 1)],
+            )
+            for k, (seq, vals, kind) in enumerate(
+                zip(self.seq.tolist(), self.values.tolist(), self.kind.tolist(), strict=True)
+            )
+        ]
+
+
+def expand_runs(items: list[Any]) -> list[Frame | Message]:
+    """``items`` with every :class:`FrameRun` replaced by its frames."""
+    out: list[Frame | Message] = []
+    for item in items:
+        if isinstance(item, FrameRun):
+            out.extend(item.frames())
+        else:
+            out.append(item)
+    return out
 
 
 class Message(NamedTuple):
@@ -142,8 +201,8 @@ class FixedFrameParser(ABC):
         """Sequence number per row (:meth:`_seq`), or None without one."""
         return None
 
-    def _decode_rows(self, rows: np.ndarray) -> list[Frame]:
-        """Frames of the (valid) rows, as :meth:`_decode` with ``skipped=0``."""
+    def _decode_run(self, rows: np.ndarray, skipped: int) -> FrameRun:
+        """The (valid) rows as one run, each as :meth:`_decode` would give it."""
         raise NotImplementedError
 
     # -------------------------------------------------------------- engine
@@ -170,10 +229,19 @@ class FixedFrameParser(ABC):
 
     def feed(self, data: bytes) -> list[Frame | Message]:
         """Consume ``data`` and return the frames completed by it, in order."""
+        return expand_runs(self.feed_items(data))
+
+    def feed_items(self, data: bytes) -> list[Frame | FrameRun | Message]:
+        """As :meth:`feed`, with in-sync runs of frames as :class:`FrameRun` arrays.
+
+        For consumers that work on arrays (drivers, benchmarks): no Python
+        object per frame. Parsers without array decoding (``bulk`` False) give
+        what :meth:`feed` gives.
+        """
         buf = self._buf
         buf += data
         self.stats.bytes_in += len(data)
-        out: list[Frame | Message] = []
+        out: list[Frame | FrameRun | Message] = []
         pos = 0
         step = self.frame_len
         n = len(buf)
@@ -231,7 +299,7 @@ class FixedFrameParser(ABC):
             del buf[: len(buf) - self.frame_len]
         return out
 
-    def _accept_run(self, buf: bytearray, pos: int, out: list[Frame | Message]) -> int:
+    def _accept_run(self, buf: bytearray, pos: int, out: list[Any]) -> int:
         """In sync: accept the run of whole frames at ``pos`` that are valid and in sequence.
 
         The same frames the per-frame path accepts (valid, and carrying the
@@ -248,18 +316,14 @@ class FixedFrameParser(ABC):
         run = m if ok.all() else int(np.argmin(ok))
         if run == 0:
             return pos
-        frames = self._decode_rows(rows[:run])
-        if self._skipped:
-            frames[0] = frames[0]._replace(skipped=self._skipped)
-            self._skipped = 0
-        out.extend(frames)
+        out.append(self._decode_run(rows[:run], self._skipped))
+        self._skipped = 0
         self.stats.frames += run
-        last = frames[-1].seq
-        if last is not None and self.seq_modulus:
-            self._expected = (last + 1) % self.seq_modulus
+        if seq is not None and self.seq_modulus:
+            self._expected = (int(seq[run - 1]) + 1) % self.seq_modulus
         return pos + run * step
 
-    def _accept(self, buf: bytearray, pos: int, out: list[Frame | Message]) -> int:
+    def _accept(self, buf: bytearray, pos: int, out: list[Any]) -> int:
         frame = self._decode(buf, pos, self._skipped)
         out.append(frame)
         self.stats.frames += 1

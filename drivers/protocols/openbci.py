@@ -22,7 +22,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ecgcore.drivers.protocols._framing import FixedFrameParser, Frame
+from ecgcore.drivers.protocols._framing import FixedFrameParser, Frame, FrameRun
 
 __all__ = [
     "CHANNEL_LETTERS",
@@ -116,14 +116,10 @@ class OpenBCIParser(FixedFrameParser):
     def _seq_rows(self, rows: np.ndarray) -> np.ndarray:
         return rows[:, 1].astype(np.int64)
 
-    def _decode_rows(self, rows: np.ndarray) -> list[Frame]:
-        b = rows[:, 2:26].reshape(-1, 8, 3).astype(np.int32)
+    def _decode_run(self, rows: np.ndarray, skipped: int) -> FrameRun:
+        b = rows[:, 2:26].reshape(-1, 8, 3).astype(np.int64)
         v = (b[..., 0] << 16) | (b[..., 1] << 8) | b[..., 2]
         v -= (v & 0x800000) << 1  # 24-bit two's complement
-        aux = rows[:, 26:32].tobytes()
-        return [
-            Frame(seq, tuple(vals), 0, stop, aux[6 * k : 6 * k + 6])
-            for k, (seq, vals, stop) in enumerate(
-                zip(rows[:, 1].tolist(), v.tolist(), rows[:, 32].tolist(), strict=True)
-            )
-        ]
+        return FrameRun(
+            rows[:, 1].astype(np.int64), v, skipped, rows[:, 32].astype(np.int64), rows[:, 26:32]
+        )

@@ -47,6 +47,7 @@ from ecgcore.benchmarks.results_md import replace_results_block
 from ecgcore.datasets import get_database
 from ecgcore.detect.rpeaks import RPeakDetector, _Tuning
 from ecgcore.drivers import ChannelInfo, DeviceInfo, SampleBlock, open_device
+from ecgcore.drivers.protocols import FrameRun, Message
 from ecgcore.drivers.protocols.openbci import OpenBCIParser
 from ecgcore.drivers.sim import simulate_ecg
 from ecgcore.stream import LivePipeline, PipelineConfig, RPeakEvent, stream_device
@@ -157,7 +158,8 @@ def bench_wire(fs: float, leads: int, duration_s: float) -> str:
     parser = OpenBCIParser()
     slice_s = 0.02
     bytes_per_sample = 66
-    latencies, n_peaks, done, pending = [], 0, 0, []
+    latencies, n_peaks, done = [], 0, 0
+    pending = np.empty((0, 8), dtype=np.int64)
     cpu0, t0 = _cpu_s(), time.monotonic()
     pos = 0
     while pos < len(wire):
@@ -166,14 +168,22 @@ def bench_wire(fs: float, leads: int, duration_s: float) -> str:
             time.sleep(0.002)
             continue
         arrival = time.time()
-        frames = parser.feed(wire[pos:due])
+        items = parser.feed_items(wire[pos:due])  # in-sync runs as arrays, as the driver reads
         pos = due
-        pending += [f.values for f in frames if hasattr(f, "values")]
-        k = len(pending) // 2
+        rows = np.concatenate(
+            [pending]
+            + [
+                f.values if isinstance(f, FrameRun) else np.array([f.values])
+                for f in items
+                if not isinstance(f, Message)
+            ]
+        )
+        k = rows.shape[0] // 2
         if k == 0:
+            pending = rows
             continue
-        pairs = np.asarray(pending[: 2 * k], dtype=np.float64).reshape(k, 16)[:, : rec.n_leads]
-        pending = pending[2 * k :]
+        pairs = rows[: 2 * k].reshape(k, 16)[:, : rec.n_leads].astype(np.float64)
+        pending = rows[2 * k :]
         block = SampleBlock(done, pairs / gain, np.full(k, arrival), info.units)
         done += k
         for ev in pipe.process(block).events:

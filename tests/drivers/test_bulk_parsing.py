@@ -9,7 +9,8 @@ import tempfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecgcore.drivers.protocols import openbci
+from ecgcore.drivers.protocols import FrameRun, openbci
+from ecgcore.drivers.protocols._framing import expand_runs
 from ecgcore.drivers.simulators.openbci import OpenBCISimulator
 
 
@@ -64,7 +65,23 @@ def test_array_path_is_used_in_sync() -> None:
     stream = b"".join(_frames(200))
     parser = openbci.OpenBCIParser()
     calls = []
-    original = parser._decode_rows
-    parser._decode_rows = lambda rows: calls.append(len(rows)) or original(rows)  # type: ignore[method-assign]
+    original = parser._decode_run
+    parser._decode_run = lambda rows, skipped: calls.append(len(rows)) or original(rows, skipped)  # type: ignore[method-assign]
     frames = parser.feed(stream)
     assert len(frames) == 200 and sum(calls) >= 198
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+@given(seed=st.integers(0, 10_000), cut=st.integers(1, 700))
+def test_runs_as_arrays_expand_to_the_frames(seed: int, cut: int) -> None:
+    stream = _damage(_frames(300, seed % 256), random.Random(seed))
+    runs, frames = openbci.OpenBCIParser(), openbci.OpenBCIParser()
+    items = []
+    for i in range(0, len(stream), cut):
+        items += runs.feed_items(stream[i : i + cut])
+    if cut >= 3 * openbci.FRAME_LEN:  # at least two whole frames reach the parser at once
+        assert any(isinstance(item, FrameRun) for item in items)
+    assert expand_runs(items) == _parse(frames, stream, cut)
+    for run in (item for item in items if isinstance(item, FrameRun)):
+        assert run.values.shape == (len(run), 8) and run.extra.shape == (len(run), 6)
