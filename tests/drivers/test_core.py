@@ -76,6 +76,23 @@ def test_sequence_unwrapper():
     assert got == [(100, 0), (101, 0), (102, 0), (105, 2), (105, 0), (106, 0)]
 
 
+@pytest.mark.parametrize("cut", [1, 2, 5, 600])
+def test_sequence_unwrapper_runs_equal_one_by_one(cut):
+    rng = np.random.default_rng(cut)
+    seqs = np.cumsum(rng.choice([0, 1, 1, 1, 2, 7], size=600)) % 256  # repeats and gaps
+    one = SequenceUnwrapper(256)
+    expected = [one.update(int(s)) for s in seqs]
+    runs = SequenceUnwrapper(256)
+    got_idx, got_lost = [], 0
+    for a in range(0, seqs.size, cut):
+        idx, lost = runs.update_run(seqs[a : a + cut])
+        got_idx += idx.tolist()
+        got_lost += lost
+    assert got_idx == [i for i, _ in expected]
+    assert got_lost == sum(lost for _, lost in expected)
+    assert (runs.value, runs._last) == (one.value, one._last)
+
+
 class Ramp(PacedDevice):
     """A finite paced source: sample k of channel c is 1000 c + k."""
 
