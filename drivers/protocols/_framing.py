@@ -41,7 +41,8 @@ class Frame(NamedTuple):
     extra: Any = None
 
 
-class FrameRun(NamedTuple):
+@dataclasses.dataclass(frozen=True, eq=False)
+class FrameRun:
     """Consecutive in-sync frames decoded as arrays (one row per frame).
 
     What :meth:`FixedFrameParser.feed_items` gives for a run of frames that
@@ -68,7 +69,7 @@ class FrameRun(NamedTuple):
     kind: np.ndarray
     extra: np.ndarray
 
-    def __len__(self) -> int:  # type: ignore[override]
+    def __len__(self) -> int:
         return int(self.seq.shape[0])
 
     def frames(self) -> list[Frame]:
