@@ -11,7 +11,8 @@ Training data
 -------------
 * beats: MIT-BIH Arrhythmia DS1 (de Chazal et al. 2004), MLII lead, reference
   beat positions, aberrated APCs (``a``) left out (they look ventricular on
-  one lead); only the ``mitdb`` records listed in :data:`DS1`.
+  one lead); only the ``mitdb`` records listed in :data:`DS1`; every feature
+  but the absolute RR intervals (:data:`BEAT_FEATURES`).
 * AF: PhysioNet/CinC 2017 records labelled Normal, AF or Other (Noisy left
   out); every beat with a complete window is a row labelled by its record.
 * VF: 8 s windows (and their central 4 s) every second of vfdb and mitdb
@@ -45,6 +46,7 @@ from ecgcore.rhythm.vf import (
 )
 
 __all__ = [
+    "BEAT_FEATURES",
     "DS1",
     "beat_rows",
     "fit_af",
@@ -64,7 +66,14 @@ DS1: Final[tuple[str, ...]] = (
 # fmt: on
 
 # -- beats -------------------------------------------------------------------
-BEAT_VERSION: Final = "1"
+BEAT_VERSION: Final = "2"
+#: Absolute RR intervals (s) are left out of the beat models: a patient's own
+#: heart rate tells the patients of the training set apart, and trees fitted on
+#: it learn which patients had ectopic beats instead of what makes a beat
+#: ectopic (a fast patient's premature beats then go unnoticed). The models see
+#: the RR intervals only as ratios to the patient's local and average rhythm.
+ABSOLUTE_RR: Final = ("rr_pre_s", "rr_post_s", "rr_local_s", "rr_avg_s")
+BEAT_FEATURES: Final[tuple[str, ...]] = tuple(n for n in FEATURE_NAMES if n not in ABSOLUTE_RR)
 #: Monotonic constraints (+1: the probability never falls when the feature grows).
 MONO_V: Final = {
     "qrs_width_s": 1,
@@ -99,7 +108,7 @@ V_THRESHOLD: Final = 0.5
 S_THRESHOLD: Final = 0.5
 
 # -- AF ----------------------------------------------------------------------
-AF_VERSION: Final = "1"
+AF_VERSION: Final = "2"
 AF_THRESHOLD: Final = 0.5
 AF_C: Final = 1.0
 
@@ -180,7 +189,9 @@ def fit_beats(rows: Sequence[dict[str, np.ndarray]]) -> tuple[Any, Any, list[str
     """Fit the V and S stages; returns ``(clf_v, clf_s, feature_names)``."""
     from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: PLC0415
 
-    x = np.vstack([d["F"] for d in rows])
+    names = list(BEAT_FEATURES)
+    cols = [FEATURE_NAMES.index(n) for n in names]
+    x = np.vstack([d["F"] for d in rows])[:, cols]
     y = np.concatenate([d["cls"] for d in rows])
     s = np.concatenate([d["sym"] for d in rows])
     rng = np.random.default_rng(0)
@@ -188,7 +199,6 @@ def fit_beats(rows: Sequence[dict[str, np.ndarray]]) -> tuple[Any, Any, list[str
     m = np.isin(y, ["N", "S", "V"]) & ~np.isin(s, EXCLUDED_SYMBOLS) & keep_n
     x, y = x[m], y[m]
     w = np.where(y == "N", float(N_SUBSAMPLE), 1.0)
-    names = list(FEATURE_NAMES)
 
     def model(mono: dict[str, int]) -> Any:
         return HistGradientBoostingClassifier(
@@ -216,6 +226,7 @@ def export_beats(fit: tuple[Any, Any, list[str]], path: Path, records: Sequence[
         "training_records": list(records),
         "lead": "MLII",
         "excluded_symbols": list(EXCLUDED_SYMBOLS),
+        "excluded_features": list(ABSOLUTE_RR),
         "n_subsample": N_SUBSAMPLE,
         "hgb": BEAT_HGB,
         "monotonic_v": MONO_V,
@@ -229,12 +240,14 @@ def export_beats(fit: tuple[Any, Any, list[str]], path: Path, records: Sequence[
 def check_beats_export(
     path: Path, sha: str, fit: tuple[Any, Any, list[str]], x: np.ndarray
 ) -> BeatClassifier:
-    """Load an exported cascade and check it equals scikit-learn on ``x``."""
-    clf_v, clf_s, _ = fit
+    """Load an exported cascade and check it equals scikit-learn on ``x``
+    (columns :data:`~ecgcore.rhythm.features.FEATURE_NAMES`)."""
+    clf_v, clf_s, names = fit
     bc = load_beat_classifier(path, sha256=sha)
     p_v, p_s = bc.probabilities(x)
-    d_v = np.max(np.abs(p_v - clf_v.predict_proba(x)[:, 1]))
-    d_s = np.max(np.abs(p_s - clf_s.predict_proba(x)[:, 1]))
+    xs = x[:, [FEATURE_NAMES.index(n) for n in names]]
+    d_v = np.max(np.abs(p_v - clf_v.predict_proba(xs)[:, 1]))
+    d_s = np.max(np.abs(p_s - clf_s.predict_proba(xs)[:, 1]))
     if max(d_v, d_s) > 1e-9:
         raise RuntimeError(f"exported beat model differs from scikit-learn: {d_v:.3g} {d_s:.3g}")
     return bc
