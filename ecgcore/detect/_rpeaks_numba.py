@@ -172,9 +172,63 @@ N_RINGS = 2
 
 
 @jit
+def _median_of_8(v: tuple[float, ...]) -> float:
+    """Mean of the 4th and 5th smallest of eight values (Batcher's odd-even merge sort)."""
+    a, b, c, d, e, f, g, h = v
+    a, b = min(a, b), max(a, b)
+    c, d = min(c, d), max(c, d)
+    e, f = min(e, f), max(e, f)
+    g, h = min(g, h), max(g, h)
+    a, c = min(a, c), max(a, c)
+    b, d = min(b, d), max(b, d)
+    e, g = min(e, g), max(e, g)
+    f, h = min(f, h), max(f, h)
+    b, c = min(b, c), max(b, c)
+    f, g = min(f, g), max(f, g)
+    a, e = min(a, e), max(a, e)
+    b, f = min(b, f), max(b, f)
+    c, g = min(c, g), max(c, g)
+    d, h = min(d, h), max(d, h)
+    c, e = min(c, e), max(c, e)
+    d, f = min(d, f), max(d, f)
+    b, c = min(b, c), max(b, c)
+    d, e = min(d, e), max(d, e)
+    f, g = min(f, g), max(f, g)
+    return 0.5 * (d + e)
+
+
+@jit
+def _median_of_9(v: tuple[float, ...]) -> float:
+    """The 5th smallest of nine values (19-step median network; Paeth, Graphics Gems, 1990)."""
+    a, b, c, d, e, f, g, h, i = v
+    b, c = min(b, c), max(b, c)
+    e, f = min(e, f), max(e, f)
+    h, i = min(h, i), max(h, i)
+    a, b = min(a, b), max(a, b)
+    d, e = min(d, e), max(d, e)
+    g, h = min(g, h), max(g, h)
+    b, c = min(b, c), max(b, c)
+    e, f = min(e, f), max(e, f)
+    h, i = min(h, i), max(h, i)
+    a, d = min(a, d), max(a, d)
+    f, i = min(f, i), max(f, i)
+    e, h = min(e, h), max(e, h)
+    d, g = min(d, g), max(d, g)
+    b, e = min(b, e), max(b, e)
+    c, f = min(c, f), max(c, f)
+    e, h = min(e, h), max(e, h)
+    e, c = min(e, c), max(e, c)
+    g, e = min(g, e), max(g, e)
+    e, c = min(e, c), max(e, c)
+    return e
+
+
+@jit
 def _median8(buf: np.ndarray, n: int) -> float:
     """Median of the first ``min(n, 8)`` entries of ``buf`` (branch-free ranks)."""
     m = min(n, NBUF)
+    if m == NBUF:  # the usual case: a sorting network on registers
+        return _median_of_8((buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6], buf[7]))
     lo_rank = (m - 1) // 2
     hi_rank = m // 2
     total = 0.0
@@ -244,17 +298,19 @@ def _refine(st, pos: int) -> int:
     b_lo = max(centre - int(par[P_BASE_SPAN]), newest - raw.shape[0] + 2, ist[I_SEG_START])
     b_hi = min(centre + int(par[P_BASE_SPAN]), newest)
     b_span = max(b_hi - b_lo, 0)
-    base = 0.0
-    for a in range(9):
-        va = raw[(b_lo + b_span * a // 8) & mask]
-        below = 0
-        equal = 0
-        for b in range(9):
-            vb = raw[(b_lo + b_span * b // 8) & mask]
-            below += vb < va
-            equal += vb == va
-        if below <= 4 < below + equal:
-            base = va
+    base = _median_of_9(
+        (
+            raw[b_lo & mask],
+            raw[(b_lo + b_span // 8) & mask],
+            raw[(b_lo + b_span * 2 // 8) & mask],
+            raw[(b_lo + b_span * 3 // 8) & mask],
+            raw[(b_lo + b_span * 4 // 8) & mask],
+            raw[(b_lo + b_span * 5 // 8) & mask],
+            raw[(b_lo + b_span * 6 // 8) & mask],
+            raw[(b_lo + b_span * 7 // 8) & mask],
+            raw[(b_lo + b_span) & mask],
+        )
+    )
     t_max = lo
     t_min = lo
     v_max = raw[lo & mask]
