@@ -164,14 +164,17 @@ def _sos_pass_rows(sos: np.ndarray, zi_unit: np.ndarray, ext: np.ndarray, forwar
             zi[s, 1, r] = zi_unit[s, 1] * ext[first, r]
     for k in range(m):
         i = k if forward else m - 1 - k
-        for r in range(n_rows):
-            v = ext[i, r]
-            for s in range(n_sections):
-                out = sos[s, 0] * v + zi[s, 0, r]
-                zi[s, 0, r] = sos[s, 1] * v - sos[s, 4] * out + zi[s, 1, r]
-                zi[s, 1, r] = sos[s, 2] * v - sos[s, 5] * out
-                v = out
-            ext[i, r] = v
+        v = ext[i]
+        for s in range(n_sections):
+            b0, b1, b2, a1, a2 = sos[s, 0], sos[s, 1], sos[s, 2], sos[s, 4], sos[s, 5]
+            z0 = zi[s, 0]
+            z1 = zi[s, 1]
+            for r in range(n_rows):  # independent columns: a vector loop
+                x = v[r]
+                out = b0 * x + z0[r]
+                z0[r] = b1 * x - a1 * out + z1[r]
+                z1[r] = b2 * x - a2 * out
+                v[r] = out
 
 
 @jit
