@@ -14,7 +14,9 @@ Modes:
 * ``wire``: the simulated samples encoded up front as OpenBCI-style 33-byte
   packets (24-bit counts; 12 leads in a pair of packets per sample), fed in
   20 ms slices at the real-time pace to the OpenBCI packet parser, decoded
-  into blocks and run through the same pipeline. CPU is parsing + pipeline.
+  into blocks and run through the same pipeline. CPU is parsing + pipeline,
+  also shown split into parsing (bytes to sample blocks), pipeline and the
+  rest (the pacing loop's sleeps and wake-ups).
 * ``replay``: real records (every mitdb record present, lead 0) fed as fast
   as possible in blocks of ``--block-s`` to the streaming R-peak detector, as
   the live path runs it: the latency of each peak is the time from its sample
@@ -73,6 +75,7 @@ def _report(
     n: int,
     *,
     warm_s: float = float("nan"),
+    split: str = "",
 ) -> str:
     lat = np.asarray(latencies) * 1e3
     p50, p90, p99 = np.percentile(lat, [50, 90, 99])
@@ -80,7 +83,7 @@ def _report(
         ""
         if np.isnan(wall_s)
         else f"CPU {100 * cpu_s / wall_s:5.2f} % of one core over {wall_s:.1f} s "
-        f"(warm-up {warm_s:.2f} CPU s before); "
+        f"({split + '; ' if split else ''}warm-up {warm_s:.2f} CPU s before); "
     )
     line = (
         f"{name:7s} {cpu}{n} R-peaks; latency after the {LEARN_S:g} s learning period "
@@ -160,6 +163,7 @@ def bench_wire(fs: float, leads: int, duration_s: float) -> str:
     bytes_per_sample = 66
     latencies, n_peaks, done = [], 0, 0
     pending = np.empty((0, 8), dtype=np.int64)
+    parse_s = pipe_s = 0.0  # CPU time of this thread in each part
     cpu0, t0 = _cpu_s(), time.monotonic()
     pos = 0
     while pos < len(wire):
@@ -168,6 +172,7 @@ def bench_wire(fs: float, leads: int, duration_s: float) -> str:
             time.sleep(0.002)
             continue
         arrival = time.time()
+        c0 = time.thread_time()
         items = parser.feed_items(wire[pos:due])  # in-sync runs as arrays, as the driver reads
         pos = due
         rows = np.concatenate(
@@ -181,12 +186,17 @@ def bench_wire(fs: float, leads: int, duration_s: float) -> str:
         k = rows.shape[0] // 2
         if k == 0:
             pending = rows
+            parse_s += time.thread_time() - c0
             continue
         pairs = rows[: 2 * k].reshape(k, 16)[:, : rec.n_leads].astype(np.float64)
         pending = rows[2 * k :]
         block = SampleBlock(done, pairs / gain, np.full(k, arrival), info.units)
         done += k
-        for ev in pipe.process(block).events:
+        c1 = time.thread_time()
+        events = pipe.process(block).events
+        parse_s += c1 - c0
+        pipe_s += time.thread_time() - c1
+        for ev in events:
             if isinstance(ev, RPeakEvent):
                 n_peaks += 1
                 if ev.sample > LEARN_S * fs:
@@ -195,7 +205,11 @@ def bench_wire(fs: float, leads: int, duration_s: float) -> str:
     cpu, wall = _cpu_s() - cpu0, time.monotonic() - t0
     if done != rec.n_samples:
         raise SystemExit(f"wire: decoded {done} samples, sent {rec.n_samples}")
-    return _report("wire", wall, cpu, latencies, n_peaks, warm_s=warm)
+    split = (
+        f"parsing {100 * parse_s / wall:.2f} %, pipeline {100 * pipe_s / wall:.2f} %, "
+        f"waiting and pacing {100 * (cpu - parse_s - pipe_s) / wall:.2f} %"
+    )
+    return _report("wire", wall, cpu, latencies, n_peaks, warm_s=warm, split=split)
 
 
 def bench_replay(
