@@ -188,9 +188,10 @@ class FixedFrameParser(ABC):
         return pos
 
     # Optional whole-array versions of _valid/_seq/_decode over frames as the
-    # rows of a (n, frame_len) uint8 array. A protocol that defines all three
-    # (bulk = True) has its in-sync runs of frames checked and decoded at once,
-    # with exactly the per-frame rules (NumPy instead of one Python call per
+    # rows of a (n, frame_len) uint8 array. A protocol that defines them
+    # (bulk = True: _valid_rows and _seq_rows, or _run_length itself, and
+    # _decode_run) has its in-sync runs of frames checked and decoded at once,
+    # with exactly the per-frame rules (arrays instead of one Python call per
     # frame: at 2000 frames/s this is most of a parser's CPU time).
     bulk = False
 
@@ -310,19 +311,24 @@ class FixedFrameParser(ABC):
         step = self.frame_len
         m = (len(buf) - pos) // step
         rows = np.frombuffer(bytes(buf[pos : pos + m * step]), dtype=np.uint8).reshape(m, step)
+        run = self._run_length(rows)
+        if run == 0:
+            return pos
+        frames = self._decode_run(rows[:run], self._skipped)
+        out.append(frames)
+        self._skipped = 0
+        self.stats.frames += run
+        if self.seq_modulus:
+            self._expected = (int(frames.seq[-1]) + 1) % self.seq_modulus
+        return pos + run * step
+
+    def _run_length(self, rows: np.ndarray) -> int:
+        """Leading rows that are valid frames carrying the expected sequence numbers."""
         ok = self._valid_rows(rows)
         seq = self._seq_rows(rows)
         if seq is not None and self.seq_modulus and self._expected is not None:
-            ok &= seq == (self._expected + np.arange(m)) % self.seq_modulus
-        run = m if ok.all() else int(np.argmin(ok))
-        if run == 0:
-            return pos
-        out.append(self._decode_run(rows[:run], self._skipped))
-        self._skipped = 0
-        self.stats.frames += run
-        if seq is not None and self.seq_modulus:
-            self._expected = (int(seq[run - 1]) + 1) % self.seq_modulus
-        return pos + run * step
+            ok &= seq == (self._expected + np.arange(rows.shape[0])) % self.seq_modulus
+        return rows.shape[0] if ok.all() else int(np.argmin(ok))
 
     def _accept(self, buf: bytearray, pos: int, out: list[Any]) -> int:
         frame = self._decode(buf, pos, self._skipped)

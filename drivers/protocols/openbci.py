@@ -17,11 +17,13 @@ Commands: ``v`` soft reset (reply ends with ``$$$``), ``b`` start, ``s`` stop,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
 
 import numpy as np
 
+from ecgcore.drivers.protocols import _openbci_numba as _kernels
 from ecgcore.drivers.protocols._framing import FixedFrameParser, Frame, FrameRun
 
 __all__ = [
@@ -52,6 +54,14 @@ END_OF_REPLY = b"$$$"
 GAIN_CODES: Mapping[int, int] = MappingProxyType({1: 0, 2: 1, 4: 2, 6: 3, 8: 4, 12: 5, 24: 6})
 #: Channel keys of the ``x`` command: 1-8 on the Cyton, Q..I for Daisy channels 9-16.
 CHANNEL_LETTERS = "12345678QWERTYUI"
+
+
+@functools.cache
+def _warm_up() -> None:
+    """Load the compiled kernels once per process, before the first bytes arrive."""
+    rows = np.zeros((1, FRAME_LEN), dtype=np.uint8)
+    _kernels.run_length(rows, -1)
+    _kernels.decode(rows)
 
 
 def uv_per_count(gain: int) -> float:
@@ -92,6 +102,7 @@ class OpenBCIParser(FixedFrameParser):
 
     def __init__(self) -> None:
         super().__init__(FRAME_LEN, seq_modulus=256, n_confirm=1, trust_expected_seq=True)
+        _warm_up()
 
     def _next_candidate(self, buf: bytearray, pos: int) -> int:
         return buf.find(START_BYTE, pos)
@@ -106,20 +117,14 @@ class OpenBCIParser(FixedFrameParser):
         values = tuple(_int24(buf, pos + 2 + 3 * c) for c in range(8))
         return Frame(buf[pos + 1], values, skipped, buf[pos + 32], bytes(buf[pos + 26 : pos + 32]))
 
-    # whole-array versions (see FixedFrameParser.bulk), the same rules as above
+    # whole-array versions (see FixedFrameParser.bulk), the same rules as above,
+    # one compiled pass each (a handful of NumPy calls per chunk cost more)
     bulk = True
 
-    def _valid_rows(self, rows: np.ndarray) -> np.ndarray:
-        stop = rows[:, 32]
-        return (rows[:, 0] == START_BYTE) & (stop >= STOP_MIN) & (stop <= STOP_MAX)
-
-    def _seq_rows(self, rows: np.ndarray) -> np.ndarray:
-        return rows[:, 1].astype(np.int64)
+    def _run_length(self, rows: np.ndarray) -> int:
+        expected = -1 if self._expected is None else self._expected
+        return int(_kernels.run_length(rows, expected))
 
     def _decode_run(self, rows: np.ndarray, skipped: int) -> FrameRun:
-        b = rows[:, 2:26].reshape(-1, 8, 3).astype(np.int64)
-        v = (b[..., 0] << 16) | (b[..., 1] << 8) | b[..., 2]
-        v -= (v & 0x800000) << 1  # 24-bit two's complement
-        return FrameRun(
-            rows[:, 1].astype(np.int64), v, skipped, rows[:, 32].astype(np.int64), rows[:, 26:32]
-        )
+        seq, values, stop = _kernels.decode(rows)
+        return FrameRun(seq, values, skipped, stop, rows[:, 26:32])
