@@ -42,7 +42,7 @@ def as_signal_1d(signal: Any, name: str = "signal") -> np.ndarray:
     arr = np.asarray(signal)
     if arr.ndim != 1:
         raise SignalError(f"{name} must be 1-D (n_samples,), got shape {arr.shape}")
-    if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+    if arr.dtype.kind not in "fiu":  # real floating point or integer
         raise SignalError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     return np.ascontiguousarray(arr, dtype=np.float64)
 

@@ -20,9 +20,7 @@ def as_samples_2d(
     numeric arrays; NaN marks missing samples, infinities are rejected.
     """
     arr = np.asarray(x)
-    if arr.dtype == np.bool_ or not (
-        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
-    ):
+    if arr.dtype.kind not in "fiu":  # real floating point or integer (not bool, complex...)
         raise SignalError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     if arr.ndim not in (1, 2):
         raise SignalError(

@@ -7,19 +7,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from ecgcore._ring import ring_write
 from ecgcore._validate import check_fs
 from ecgcore.errors import SignalError
 from ecgcore.quality.assess import QualityLimit, QualityReport, assess_quality
 
 __all__ = ["QualityMonitor"]
-
-
-def _ring_write(ring: np.ndarray, start: int, rows: np.ndarray) -> None:
-    """Write ``rows`` (at most ``len(ring)``) to the ring from absolute position ``start``."""
-    a = start % ring.shape[0]
-    first = min(rows.shape[0], ring.shape[0] - a)
-    ring[a : a + first] = rows[:first]
-    ring[: rows.shape[0] - first] = rows[first:]
 
 
 class QualityMonitor:
@@ -98,8 +91,8 @@ class QualityMonitor:
         while pos < n:
             to_next = self.every - (self.n_samples % self.every)
             take = min(to_next, n - pos)
-            _ring_write(self._x, self.n_samples, x[pos : pos + take])
-            _ring_write(self._off, self.n_samples, off[pos : pos + take])
+            ring_write(self._x, self.n_samples, x[pos : pos + take])
+            ring_write(self._off, self.n_samples, off[pos : pos + take])
             self.n_samples += take
             pos += take
             if self.n_samples % self.every == 0:

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ecgcore._ring import ring_write
 from ecgcore.detect import RPeakDetector
 from ecgcore.drivers import DeviceInfo, SampleBlock
 from ecgcore.errors import DeviceError, SignalError
@@ -321,6 +322,8 @@ class LivePipeline:
     # -------------------------------------------------------------- process
     def _detection_input(self, mv: np.ndarray, lead_off: np.ndarray) -> np.ndarray:
         cols = self._det_cols
+        if self._combine is None and not lead_off[:, cols[0]].any():
+            return mv[:, cols[0]]  # one lead, attached throughout
         x = mv[:, cols].copy()
         x[lead_off[:, cols]] = np.nan  # a detached electrode is no signal
         if self._combine is None:
@@ -413,8 +416,7 @@ class LivePipeline:
         display = self._display.process(mv) if n else np.zeros((0, ch))
         peaks = np.empty(0, dtype=np.int64)
         if n:
-            idx = np.arange(first, first + n)
-            self._host[idx % self._host.size] = block.host_time_s
+            ring_write(self._host, first, block.host_time_s)
             events += self._lead_events(first, lead_off)
             peaks = self._detector.process(self._detection_input(mv, lead_off)) + self._origin
             for report in self._quality.process(mv, lead_off):
