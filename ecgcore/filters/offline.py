@@ -92,8 +92,8 @@ def sosfiltfilt(sos: Any, x: Any, *, padlen: int, padtype: str = "odd") -> np.nd
     """``scipy.signal.sosfiltfilt`` along the last axis of finite rows, on the numba kernel.
 
     The same arithmetic as scipy's (extension, steady-state start of each
-    pass, transposed direct form II), a few times faster on short windows of
-    many leads because nothing is allocated per section.
+    pass, transposed direct form II), so the same numbers; faster on short
+    windows of many leads, whose rows are filtered together.
 
     Parameters
     ----------

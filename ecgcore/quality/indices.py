@@ -24,7 +24,8 @@ kurtosis          1       kurtosis (Pearson) of the 0.5-40 Hz signal; clean ECG
                           is peaky (> 5), noise is near 3
 ================  ======  =====================================================
 
-Hand-written on scipy.signal/scipy.stats: the published SQIs (e.g. Li, Clifford
+Hand-written on scipy.signal (filter design, Welch spectra) and the zero-phase
+kernel of :mod:`ecgcore.filters`: the published SQIs (e.g. Li, Clifford
 et al. 2008; Behar et al. 2013) exist as formulas, not as a maintained library
 with streaming-friendly, NaN-aware, multi-lead implementations.
 """
