@@ -14,7 +14,8 @@
   training records (inner cross-validation), so the training records'
   specificity is estimated on data the inner models did not see;
 * :func:`fit_acceptability` - the acceptability rule, by exhaustive search
-  over a small grid of limits, on CinC 2011 quality grades.
+  over a small grid of limits, on CinC 2011 quality grades (ties broken by
+  the rule's margin: the accuracy of its neighbours on the grid).
 
 scikit-learn is used here only; the fitted models are exported as plain
 arrays (:mod:`ecgcore.grading._model`).
@@ -298,16 +299,53 @@ def fit_acceptability(feats: dict[str, np.ndarray], labels: np.ndarray) -> dict[
     ``feats`` holds per-record, per-lead arrays (records x leads): ``off``
     (bool: lead off by the finding limits), ``clipped``, ``baseline``,
     ``agreement``, ``emg``, ``amplitude``.
+
+    Several rules often reach the same accuracy (the grid is coarse and the
+    records few). The choice among them is made by the margin of each rule,
+    i.e. how well it holds when its limits move: a rule on a broad plateau of
+    the accuracy surface is preferred to one on a narrow ridge, since a limit
+    that only just works on the training records is the least likely to carry
+    over. In order, the keys compared are
+
+    1. training accuracy;
+    2. the worst accuracy among the rule's grid neighbours (every rule that
+       differs from it by one step of one limit);
+    3. the mean accuracy of those neighbours;
+    4. fewer training records called unacceptable (the more lenient verdict);
+    5. the first rule in grid order (so the choice is deterministic).
     """
     names = list(ACCEPTABILITY_GRID)
-    best: tuple[float, dict[str, float]] | None = None
-    for values in itertools.product(*ACCEPTABILITY_GRID.values()):
-        params = dict(zip(names, values, strict=True))
-        acc = float(np.mean(_acceptable(feats, params) == labels))
-        if best is None or acc > best[0] + 1e-12:
-            best = (acc, params)
-    assert best is not None
-    return best[1]
+    grid = [tuple(v) for v in ACCEPTABILITY_GRID.values()]
+    shape = tuple(len(v) for v in grid)
+    acc = np.empty(shape)
+    n_unacceptable = np.empty(shape, dtype=np.int64)
+    for index in itertools.product(*(range(n) for n in shape)):
+        params = {n: grid[j][i] for j, (n, i) in enumerate(zip(names, index, strict=True))}
+        ok = _acceptable(feats, params)
+        acc[index] = float(np.mean(ok == labels))
+        n_unacceptable[index] = int(np.count_nonzero(~ok))
+    best_key: tuple | None = None
+    best_index: tuple[int, ...] | None = None
+    # accuracies compared after rounding, so float noise cannot break a tie
+    top = np.round(acc.max(), 9)
+    for index in zip(*np.nonzero(np.round(acc, 9) >= top), strict=True):
+        neighbours = []
+        for j in range(len(shape)):
+            for step in (-1, 1):
+                k = list(index)
+                k[j] += step
+                if 0 <= k[j] < shape[j]:
+                    neighbours.append(acc[tuple(k)])
+        key = (
+            round(min(neighbours), 9),
+            round(float(np.mean(neighbours)), 9),
+            -int(n_unacceptable[index]),
+        )
+        # indices arrive in grid order: a later rule must be strictly better
+        if best_key is None or key > best_key:
+            best_key, best_index = key, tuple(int(i) for i in index)
+    assert best_index is not None
+    return {n: grid[j][i] for j, (n, i) in enumerate(zip(names, best_index, strict=True))}
 
 
 def predict_acceptability(feats: dict[str, np.ndarray], params: dict[str, float]) -> np.ndarray:

@@ -207,6 +207,34 @@ def test_misplacement_limits_hold_for_the_six_leads_together() -> None:
     assert (fresh > limits).any(axis=1).mean() < 3 * (1 - TARGET_SPECIFICITY)
 
 
+def test_acceptability_fit_prefers_the_rule_with_a_margin() -> None:
+    """Among equally accurate rules the one whose grid neighbours also hold is chosen."""
+    from ecgcore.benchmarks.grading_fit import _acceptable, fit_acceptability
+
+    n_ok, n_bad = 30, 20
+    emg = np.full((n_ok + n_bad, 12), 0.01)
+    emg[:n_ok, 0] = 0.04  # acceptable records: one noisy lead
+    emg[n_ok:, :] = 0.06  # unacceptable records: every lead noisy
+    feats = {
+        "off": np.zeros(emg.shape, dtype=bool),
+        "clipped": np.zeros(emg.shape),
+        "baseline": np.zeros(emg.shape),
+        "agreement": np.ones(emg.shape),
+        "emg": emg,
+        "amplitude": np.ones(emg.shape),
+    }
+    labels = np.arange(n_ok + n_bad) < n_ok
+    params = fit_acceptability(feats, labels)
+    assert np.all(_acceptable(feats, params) == labels)
+    # the first perfect rule in grid order (muscle 0.03 mV, 2 leads) sits next to a failing
+    # one (1 lead); the choice keeps one step of margin on every limit
+    assert params["emg_mv"] == 0.03
+    assert params["min_unreadable"] == 3
+    order = np.random.default_rng(0).permutation(labels.size)
+    shuffled = fit_acceptability({k: v[order] for k, v in feats.items()}, labels[order])
+    assert shuffled == params
+
+
 def test_tree_and_logistic_exports_reproduce_scikit_learn() -> None:
     """The plain-array model format gives scikit-learn's probabilities."""
     from sklearn.ensemble import HistGradientBoostingClassifier
