@@ -23,90 +23,6 @@ from ecgcore._jit import jit
 
 
 @jit
-def sosfilt_1d(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
-    """Filter ``x`` (1-D float64) through second-order sections, updating ``zi`` in place.
-
-    Parameters
-    ----------
-    sos : ndarray, shape (n_sections, 6)
-        Second-order sections ``[b0, b1, b2, a0, a1, a2]`` with ``a0 == 1``.
-    x : ndarray, shape (n_samples,)
-        Input samples.
-    zi : ndarray, shape (n_sections, 2)
-        Filter state; holds the final state on return.
-    """
-    n_sections = sos.shape[0]
-    y = np.empty_like(x)
-    for i in range(x.shape[0]):
-        v = x[i]
-        for s in range(n_sections):
-            out = sos[s, 0] * v + zi[s, 0]
-            zi[s, 0] = sos[s, 1] * v - sos[s, 4] * out + zi[s, 1]
-            zi[s, 1] = sos[s, 2] * v - sos[s, 5] * out
-            v = out
-        y[i] = v
-    return y
-
-
-@jit
-def sosfilt_2d(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
-    """Filter every column of ``x`` (n_samples, n_channels).
-
-    ``zi`` is (n_channels, n_sections, 2).
-    """
-    y = np.empty_like(x)
-    for c in range(x.shape[1]):
-        y[:, c] = sosfilt_1d(sos, np.ascontiguousarray(x[:, c]), zi[c])
-    return y
-
-
-@jit
-def sosfilt_nan_1d(
-    sos: np.ndarray,
-    zi_unit: np.ndarray,
-    x: np.ndarray,
-    zi: np.ndarray,
-    waiting: np.ndarray,
-) -> np.ndarray:
-    """Causal NaN-aware filtering of one channel, updating ``zi`` and ``waiting`` in place.
-
-    Parameters
-    ----------
-    sos : ndarray, shape (n_sections, 6)
-        Second-order sections.
-    zi_unit : ndarray, shape (n_sections, 2)
-        Steady-state of the cascade for a unit step (``scipy.signal.sosfilt_zi``).
-    x : ndarray, shape (n_samples,)
-        Input samples; NaN marks a missing sample.
-    zi : ndarray, shape (n_sections, 2)
-        Filter state; holds the final state on return.
-    waiting : ndarray of bool, shape (1,)
-        True when the state must be initialised from the next valid sample
-        (start of the stream, or after a NaN); updated on return.
-    """
-    n_sections = sos.shape[0]
-    y = np.empty_like(x)
-    for i in range(x.shape[0]):
-        v = x[i]
-        if np.isnan(v):
-            y[i] = np.nan
-            waiting[0] = True
-            continue
-        if waiting[0]:
-            for s in range(n_sections):
-                zi[s, 0] = zi_unit[s, 0] * v
-                zi[s, 1] = zi_unit[s, 1] * v
-            waiting[0] = False
-        for s in range(n_sections):
-            out = sos[s, 0] * v + zi[s, 0]
-            zi[s, 0] = sos[s, 1] * v - sos[s, 4] * out + zi[s, 1]
-            zi[s, 1] = sos[s, 2] * v - sos[s, 5] * out
-            v = out
-        y[i] = v
-    return y
-
-
-@jit
 def sosfilt_nan_2d(
     sos: np.ndarray,
     zi_unit: np.ndarray,
@@ -114,12 +30,26 @@ def sosfilt_nan_2d(
     zi: np.ndarray,
     waiting: np.ndarray,
 ) -> np.ndarray:
-    """:func:`sosfilt_nan_1d` on every column of ``x`` (n_samples, n_channels).
+    """Causal NaN-aware filtering of every column of ``x``, updating ``zi`` and ``waiting``.
 
-    ``zi`` is (n_channels, n_sections, 2) and ``waiting`` is (n_channels,) bool.
+    Parameters
+    ----------
+    sos : ndarray, shape (n_sections, 6)
+        Second-order sections ``[b0, b1, b2, a0, a1, a2]`` with ``a0 == 1``.
+    zi_unit : ndarray, shape (n_sections, 2)
+        Steady-state of the cascade for a unit step (``scipy.signal.sosfilt_zi``).
+    x : ndarray, shape (n_samples, n_channels)
+        Input samples; NaN marks a missing sample.
+    zi : ndarray, shape (n_channels, n_sections, 2)
+        Filter state; holds the final state on return.
+    waiting : ndarray of bool, shape (n_channels,)
+        True when a channel's state must be initialised from its next valid
+        sample (start of the stream, or after a NaN); updated on return.
+
+    Notes
+    -----
     The channels are stepped together, sample by sample, on the row-major
-    input (no copies; their independent recursions overlap in the processor);
-    each channel gets exactly the arithmetic of :func:`sosfilt_nan_1d`.
+    input (no copies; their independent recursions overlap in the processor).
     """
     n, n_channels = x.shape
     n_sections = sos.shape[0]
@@ -146,13 +76,33 @@ def sosfilt_nan_2d(
 
 
 @jit
+def sosfilt_nan_1d(
+    sos: np.ndarray,
+    zi_unit: np.ndarray,
+    x: np.ndarray,
+    zi: np.ndarray,
+    waiting: np.ndarray,
+) -> np.ndarray:
+    """:func:`sosfilt_nan_2d` on one channel.
+
+    ``x`` is (n_samples,), ``zi`` (n_sections, 2) and ``waiting`` (1,) bool;
+    ``zi`` and ``waiting`` are updated in place.
+    """
+    n_sections = sos.shape[0]
+    column = np.ascontiguousarray(x).reshape((x.shape[0], 1))
+    state = zi.reshape((1, n_sections, 2))  # a view: the caller's zi is updated
+    return sosfilt_nan_2d(sos, zi_unit, column, state, waiting)[:, 0].copy()
+
+
+@jit
 def _sos_pass_rows(sos: np.ndarray, zi_unit: np.ndarray, ext: np.ndarray, forward: bool) -> None:
     """One pass over ``ext`` (n_samples, n_rows) in place, each column on its own.
 
     The state of each column starts at the steady state of its first sample
     in the direction of the pass. The columns are stepped together, sample by
     sample, so their independent recursions overlap in the processor; each
-    column gets exactly the arithmetic of :func:`sosfilt_1d`.
+    column gets the arithmetic of :func:`sosfilt_nan_2d` (transposed direct
+    form II, scipy's ``sosfilt``).
     """
     m, n_rows = ext.shape
     n_sections = sos.shape[0]
