@@ -187,21 +187,21 @@ class FixedFrameParser(ABC):
         """First index >= ``pos`` where a frame could start, or -1 if none in ``buf``."""
         return pos
 
-    # Optional whole-array versions of _valid/_seq/_decode over frames as the
+    # Optional whole-array versions of the per-frame rules over frames as the
     # rows of a (n, frame_len) uint8 array. A protocol that defines them
-    # (bulk = True: _valid_rows and _seq_rows, or _run_length itself, and
-    # _decode_run) has its in-sync runs of frames checked and decoded at once,
-    # with exactly the per-frame rules (arrays instead of one Python call per
-    # frame: at 2000 frames/s this is most of a parser's CPU time).
+    # (bulk = True: _run_length and _decode_run) has its in-sync runs of frames
+    # checked and decoded at once, with exactly the per-frame rules (arrays
+    # instead of one Python call per frame: at 2000 frames/s this is most of a
+    # parser's CPU time).
     bulk = False
 
-    def _valid_rows(self, rows: np.ndarray) -> np.ndarray:
-        """Boolean per row: :meth:`_valid` of each frame."""
-        raise NotImplementedError
+    def _run_length(self, rows: np.ndarray) -> int:
+        """Leading rows that are valid frames carrying the expected sequence numbers.
 
-    def _seq_rows(self, rows: np.ndarray) -> np.ndarray | None:
-        """Sequence number per row (:meth:`_seq`), or None without one."""
-        return None
+        As :meth:`_valid` and :meth:`_seq` frame by frame, from the expected
+        number (any numbers when none is expected yet).
+        """
+        raise NotImplementedError
 
     def _decode_run(self, rows: np.ndarray, skipped: int) -> FrameRun:
         """The (valid) rows as one run, each as :meth:`_decode` would give it."""
@@ -321,14 +321,6 @@ class FixedFrameParser(ABC):
         if self.seq_modulus:
             self._expected = (int(frames.seq[-1]) + 1) % self.seq_modulus
         return pos + run * step
-
-    def _run_length(self, rows: np.ndarray) -> int:
-        """Leading rows that are valid frames carrying the expected sequence numbers."""
-        ok = self._valid_rows(rows)
-        seq = self._seq_rows(rows)
-        if seq is not None and self.seq_modulus and self._expected is not None:
-            ok &= seq == (self._expected + np.arange(rows.shape[0])) % self.seq_modulus
-        return rows.shape[0] if ok.all() else int(np.argmin(ok))
 
     def _accept(self, buf: bytearray, pos: int, out: list[Any]) -> int:
         frame = self._decode(buf, pos, self._skipped)
