@@ -155,6 +155,12 @@ def _one_window(x: np.ndarray, fs: float, *, slow: bool = True) -> np.ndarray:
     return out
 
 
+def _usable(y: np.ndarray, fs: float) -> np.ndarray | None:
+    """``y`` as float64, or None when it is shorter than 2 s or holds missing samples."""
+    x = np.asarray(y, dtype=np.float64)
+    return None if x.size < 2 * fs or np.isnan(x).any() else x
+
+
 def vf_window_features(y: np.ndarray, fs: float) -> np.ndarray:
     """VF features of one window of the conditioned signal.
 
@@ -171,8 +177,8 @@ def vf_window_features(y: np.ndarray, fs: float) -> np.ndarray:
         NaN everywhere when the window holds missing samples, is flat or is
         shorter than 2 s.
     """
-    x = np.asarray(y, dtype=np.float64)
-    if x.size < 2 * fs or np.isnan(x).any():
+    x = _usable(y, fs)
+    if x is None:
         return np.full(len(VF_FEATURE_NAMES), np.nan)
     return _one_window(x, fs)[: len(VF_FEATURE_NAMES)]
 
@@ -196,10 +202,9 @@ def vf_short_features(y: np.ndarray, fs: float, centre_idx: int | None = None) -
         NaN everywhere when the window holds missing samples, is flat or is
         shorter than 2 s.
     """
-    x = np.asarray(y, dtype=np.float64)
-    nan = np.full(len(VF_SHORT_FEATURE_NAMES), np.nan)
-    if x.size < 2 * fs or np.isnan(x).any():
-        return nan
+    x = _usable(y, fs)
+    if x is None:
+        return np.full(len(VF_SHORT_FEATURE_NAMES), np.nan)
     n = min(round(VF_SHORT_S * fs), x.size)
     c = x.size // 2 if centre_idx is None else int(centre_idx)
     a = min(max(c - n // 2, 0), x.size - n)
