@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ecgcore._ring import ring_write
+
 __all__ = ["RingBuffer"]
 
 
@@ -76,11 +78,11 @@ class RingBuffer:
                 self._start = (self._start + excess) % self.capacity
                 self._len -= excess
                 self.first_sample += excess
-        pos = (self._start + self._len) % self.capacity
-        idx = (pos + np.arange(n)) % self.capacity
-        self._data[idx] = data
-        self._time[idx] = host_time
-        self._lead_off[idx] = False if lead_off is None else lead_off
+        pos = self._start + self._len
+        ring_write(self._data, pos, data)
+        ring_write(self._time, pos, host_time)
+        off = np.zeros(data.shape, dtype=bool) if lead_off is None else lead_off
+        ring_write(self._lead_off, pos, off)
         self._len += n
         return overwritten
 
