@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ecgcore.cli.record import parse_duration, stop_on_signals
+from ecgcore.rhythm.alarms import NO_RATE_ALARMS
 from ecgcore.rhythm.stage import RhythmAlarmEvent, RhythmLabelEvent, RhythmStatus
 
 __all__ = ["MonitorView", "braille_trace", "register"]
@@ -215,8 +216,14 @@ class MonitorView:
         )
 
     def hr_text(self) -> str:
-        """Heart rate as shown (``---`` when unknown)."""
-        return "---" if self.hr is None else f"{self.hr:.0f}"
+        """Heart rate as shown.
+
+        ``---`` when unknown, and while a VF/VFL or asystole alarm is active
+        (:data:`ecgcore.rhythm.alarms.NO_RATE_ALARMS`).
+        """
+        if self.hr is None or any(k in NO_RATE_ALARMS for k in self.rhythm.active_alarms()):
+            return "---"
+        return f"{self.hr:.0f}"
 
     def summary_line(self) -> str:
         """One line for non-terminal output."""

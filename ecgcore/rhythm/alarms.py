@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["ALARM_KINDS", "ALARM_RHYTHMS", "Alarm"]
+__all__ = ["ALARM_KINDS", "ALARM_RHYTHMS", "NO_RATE_ALARMS", "Alarm"]
 
 #: Alarm kinds and their meaning, gravest first.
 ALARM_KINDS: Final = {
@@ -42,6 +42,11 @@ ALARM_RHYTHMS: Final = {
     "ASYS": ("ASYS",),
     "PAUSE": ("PAUSE",),
 }
+
+#: Alarm kinds during which no heart rate is shown: there is no organised QRS
+#: to count, so a rate from detected peaks would mislead (bedside monitors
+#: blank it too).
+NO_RATE_ALARMS: Final = ("VF", "ASYS")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ rate, lead-off, quality, plus the rhythm stage when available) and only
 translates its events into the JSON part of each frame:
 
 * ``peaks`` - R-peak sample indices confirmed in the batch;
-* ``hr_bpm`` - the pipeline's current averaged heart rate (None = unknown);
+* ``hr_bpm`` - the pipeline's current averaged heart rate (None = unknown, and while a
+  VF/VFL or asystole alarm is active: no organised QRS to count);
 * ``lead_off`` - per lead, whether the electrode is off now;
 * ``quality`` - per lead ``{"level", "ok", "label"}`` from the last quality report
   (``ok`` only for ``good``; the label names the issues, e.g. mains interference);
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ecgcore.drivers import DeviceInfo, SampleBlock
+from ecgcore.rhythm.alarms import NO_RATE_ALARMS
 from ecgcore.rhythm.stage import (
     RhythmLabelEvent,
     RhythmStatus,
@@ -104,7 +106,7 @@ class LivePipeline:
             self.next_sample = update.first_sample + update.n_samples
         meta = {
             "peaks": peaks,
-            "hr_bpm": None if now.hr_bpm is None else round(float(now.hr_bpm), 1),
+            "hr_bpm": self._shown_rate(now.hr_bpm),
             "rhythm": self.shown_rhythm(),
             "alarms": self._alarm_list(),
             "lead_off": [bool(v) for v in now.lead_off],
@@ -112,6 +114,12 @@ class LivePipeline:
             "events": notes,
         }
         return LiveUpdate(update.first_sample, update.display, meta, update.events)
+
+    def _shown_rate(self, hr_bpm: float | None) -> float | None:
+        """The heart rate shown: None when unknown or while VF/asystole alarms."""
+        if hr_bpm is None or any(k in NO_RATE_ALARMS for k in self.active_alarms()):
+            return None
+        return round(float(hr_bpm), 1)
 
     def _alarm_list(self) -> list[dict[str, Any]]:
         out = []

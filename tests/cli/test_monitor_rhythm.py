@@ -13,7 +13,7 @@ from rich.console import Console
 from ecgcore.cli.monitor import MonitorView
 from ecgcore.drivers import ChannelInfo, DeviceInfo
 from ecgcore.rhythm.stage import RhythmAlarmEvent, RhythmLabelEvent
-from ecgcore.stream import StreamUpdate
+from ecgcore.stream import HeartRateEvent, StreamUpdate
 
 # VF from 12 s to 24 s, paced at 10x real time
 VF_URL = "sim://ecg?fs=250&leads=2&schedule=sinus:12,vf:12,sinus&seed=4&speed=10"
@@ -59,7 +59,12 @@ def test_terminal_view_shows_the_rhythm_and_the_alarm_with_its_onset():
     view = MonitorView(info, ["II"], 4.0, "II", rows=1)
     label = RhythmLabelEvent(0, "N", "sinus rhythm")
     vf = RhythmAlarmEvent(3000, "VF", True, "fibrillation waveform", 3000, 4600, 12.0, 18.4)
-    view.feed(StreamUpdate(4600, np.zeros((0, 1)), None, (label, vf)))
+    hr = HeartRateEvent(2900, 72.0, 10)
+    view.feed(StreamUpdate(2900, np.zeros((0, 1)), None, (label, hr)))
+    assert "HR 72 bpm" in view.summary_line()
+    view.feed(StreamUpdate(4600, np.zeros((0, 1)), None, (vf,)))
+    # no organised QRS during VF: the rate of detected peaks is not shown
+    assert "HR --- bpm" in view.summary_line()
     text = _render(view)
     assert "ventricular fibrillation" in text
     assert "ALARM VF: fibrillation waveform - onset t=12.0 s" in text
@@ -68,6 +73,7 @@ def test_terminal_view_shows_the_rhythm_and_the_alarm_with_its_onset():
     view.feed(StreamUpdate(8000, np.zeros((0, 1)), None, (off,)))
     text = _render(view)
     assert "ALARM" not in text and "sinus rhythm" in text
+    assert "HR 72 bpm" in view.summary_line()
 
 
 def _render(view: MonitorView) -> str:

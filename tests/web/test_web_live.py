@@ -218,6 +218,26 @@ def test_alarms_reach_the_frames_and_the_station_wide_list(local_client):
     assert local_client.get("/api/alarms").json()["alarms"] == []
 
 
+def test_no_heart_rate_is_shown_during_a_vf_alarm(local_client):
+    from _web_util import ScriptedAlarmStage
+
+    sessions = local_client.app.state.station.sessions
+    stage = ScriptedAlarmStage("VF", on_sample=250 * 12, off_sample=10**9)
+    s = sessions.connect("sim://ecg?leads=3&fs=250&speed=10", opened_by="t", stages=[stage])
+    rates_before, rates_during = [], []
+    with local_client.websocket_connect(f"ws://127.0.0.1/ws/live/{s.id}") as ws:
+        ws.receive_json()
+        while len(rates_during) < 3:
+            msg = ws.receive()
+            if msg.get("bytes") is None:
+                continue
+            meta = decode_frame(msg["bytes"]).meta
+            (rates_during if meta["alarms"] else rates_before).append(meta["hr_bpm"])
+    sessions.disconnect(s.id)
+    assert any(hr is not None and 50 < hr < 100 for hr in rates_before)  # the sinus rate first
+    assert rates_during == [None, None, None]
+
+
 def test_lead_changes_and_device_events_are_listed_in_the_frames(local_client):
     sessions = local_client.app.state.station.sessions
     s = sessions.connect("sim://ecg?leads=12&fs=500&lead_off=LA:0.5-1&speed=2", opened_by="t")
