@@ -59,6 +59,7 @@ def _open(path: Path, *, lazy: bool) -> tuple[Any, str]:
                 edf = edfio.read_bdf(path)
     except Exception as exc:
         raise FormatError(path, "header", f"a valid {kind.upper()} header", str(exc)) from exc
+    _check_fields(path, edf)
     if not edf.is_continuous:
         raise FormatError(
             path,
@@ -69,6 +70,58 @@ def _open(path: Path, *, lazy: bool) -> tuple[Any, str]:
     if not edf.signals:
         raise FormatError(path, "number of signals", "at least one ordinary signal", 0)
     return edf, kind
+
+
+#: Header fields of every signal that the reader uses.
+_SIGNAL_FIELDS = (
+    "label",
+    "transducer_type",
+    "physical_dimension",
+    "physical_min",
+    "physical_max",
+    "digital_min",
+    "digital_max",
+    "prefiltering",
+    "sampling_frequency",
+    "samples_per_data_record",
+)
+#: Fields of the file (``startdate`` is read by ``_start_time``, which allows
+#: an anonymised date).
+_FILE_FIELDS = (
+    "is_continuous",
+    "num_data_records",
+    "starttime",
+    "local_patient_identification",
+    "local_recording_identification",
+    "annotations",
+)
+
+
+def _check_fields(path: Path, edf: Any) -> None:
+    """Decode every header field used, so a damaged one is reported by name.
+
+    edfio decodes a field's text only when it is read; this reads each one
+    once, up front, and turns a decoding failure into a :class:`FormatError`
+    naming the field (instead of an error from deep inside the parser later).
+    """
+    import edfio  # noqa: PLC0415
+
+    def get(owner: Any, field: str, where: str) -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # header warnings are read in _start_time
+                getattr(owner, field)
+        except edfio.AnonymizedDateError:
+            pass
+        except Exception as exc:
+            raise FormatError(path, where, "a valid header field", str(exc)) from exc
+
+    for field in _FILE_FIELDS:
+        get(edf, field, field)
+    get(edf, "startdate", "startdate")
+    for j, sig in enumerate(edf.signals):
+        for field in _SIGNAL_FIELDS:
+            get(sig, field, f"{field} of signal {j}")
 
 
 def _fraction(value: float) -> Fraction:

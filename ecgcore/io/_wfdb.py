@@ -118,6 +118,14 @@ def _rdheader(path: Path) -> Any:
         )
     if not header.n_sig:
         raise FormatError(path, "number of signals", "at least one signal", header.n_sig)
+    n_lines = len(header.sig_name or ())
+    if n_lines != header.n_sig:
+        raise FormatError(
+            path,
+            "signal specification lines",
+            f"{header.n_sig} (one per signal, as the record line says)",
+            n_lines,
+        )
     if header.fs is None or not header.fs > 0:
         raise FormatError(path, "sampling frequency", "a positive number (Hz)", header.fs)
     return header
