@@ -209,7 +209,8 @@ def parse_rubric(data: Mapping[str, Any], source: str = "<rubric>") -> Rubric:
     _expect(isinstance(fail_on, list), source, "rubric.fail_on", "a list of finding codes",
             fail_on)  # fmt: skip
     for k, code in enumerate(fail_on):
-        _expect(code in FINDING_CODES, source, f"rubric.fail_on[{k}]", "a finding code", code)
+        _expect(isinstance(code, str) and code in FINDING_CODES, source, f"rubric.fail_on[{k}]",
+                "a finding code", code)  # fmt: skip
     interp = data.get("interpretation", {})
     _expect(isinstance(interp, Mapping), source, "interpretation", "a table", interp)
     _no_unknown(
