@@ -112,10 +112,19 @@ class RecordAnalysis:
         return int(self.peaks_idx.size)
 
     def rhythm_summary(self) -> str | None:
-        """One line of rhythm burden, e.g. ``"N 92.0%, AFIB 8.0%"`` (None without rhythm)."""
+        """One line of rhythm burden, e.g. ``"N 92.0%, AFIB 8.0%"`` (None without rhythm).
+
+        The calibration pulse's span is no ECG and counts as no signal
+        (``NOISE``); the line says so when the record has one.
+        """
         if self.rhythm is None:
             return None
-        return ", ".join(f"{code} {pct:.1f}%" for code, pct in self.rhythm.burden().items())
+        burden = self.rhythm.burden()
+        line = ", ".join(f"{code} {pct:.1f}%" for code, pct in burden.items())
+        if self.calibration_span_s is not None and "NOISE" in burden:
+            lo, hi = self.calibration_span_s
+            line += f" (NOISE includes the calibration pulse at {lo:.1f}-{hi:.1f} s)"
+        return line
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dictionary (plain Python types)."""

@@ -33,6 +33,16 @@ def test_pulse_at_the_start_is_no_beat() -> None:
     assert result.missing_s == 0.0
 
 
+def test_rhythm_line_says_the_calibration_span_is_no_signal() -> None:
+    sim = simulate_ecg(12.0, 500.0, hr=72, calibration=True, seed=1)
+    result = analyze_recording(sim.recording)
+    line = result.rhythm_summary()
+    assert line is not None and line.startswith("N ")
+    assert "NOISE includes the calibration pulse at 0.0-0.4 s" in line
+    clean = analyze_recording(simulate_ecg(12.0, 500.0, hr=72, seed=1).recording)
+    assert clean.rhythm_summary() == "N 100.0%"
+
+
 def test_pulse_at_the_end_is_found_and_single_leads_are_not_searched() -> None:
     sim = simulate_ecg(12.0, 500.0, hr=72, calibration=True, seed=2)
     rec = sim.recording
