@@ -30,12 +30,19 @@ def test_cinc_cross_validation_scores_separable_summaries_perfectly() -> None:
     (gross,) = summarize_cinc(_rows(30))
     assert gross.folds == 5 and gross.n_records == 120
     assert gross.score == pytest.approx(1.0)
+    assert gross.fold_seeds == (0, 1, 2, 3) and len(gross.seed_scores) == 4
+    assert gross.seed_scores[0] == gross.score
+    assert gross.seed_mean_score == pytest.approx(1.0)
     assert sum(sum(r.values()) for r in gross.confusion.values()) == 120
 
 
 def test_cinc_fold_count_comes_from_the_rows() -> None:
     rows = _rows(12, folds=3)
-    assert summarize_cinc(rows)[0].folds == 3
+    assert summarize_cinc(rows, seeds=(0,))[0].folds == 3
+    (one,) = summarize_cinc(rows, seeds=(5,))
+    assert one.as_dict()["score_fold_seed_5"] == one.score == one.seed_mean_score
+    with pytest.raises(ValueError, match="fold seed"):
+        summarize_cinc(rows, seeds=())
     with pytest.raises(ValueError, match="fold counts"):
         summarize_cinc([*rows[:-1], CincRow("cinc2017", "x", "N", (), 0.0, 4)])
 
@@ -47,7 +54,7 @@ def test_cinc_markdown_and_block() -> None:
         config={"database": "cinc2017", "folds": 5},
         detectors=(),
         rows=tuple(rows),
-        gross=summarize_cinc(rows),
+        gross=summarize_cinc(rows, seeds=(0, 1)),
         executor="local, in-process",
         wall_s=1.0,
         machine={"cpu": "test cpu", "packages": {}},
@@ -55,7 +62,9 @@ def test_cinc_markdown_and_block() -> None:
     )
     assert results_key(result) == "ecg bench rhythm --db cinc2017"
     md = format_markdown(result)
-    assert "| score (mean F1 of N, A, O) | >= 80 | 100.0 | yes |" in md
+    assert "| score (mean F1 of N, A, O), fold seed 0 | >= 80 | 100.0 | yes |" in md
+    assert "| score, mean over the fold seeds | >= 80 | 100.0 | yes |" in md
+    assert "| seed 0 | seed 1 | mean |" in md
     assert "Records per label: N 30, A 30, O 30, ~ 30" in md
     block = results_block(result)
     assert "by `ecg bench rhythm --db cinc2017`" in block
