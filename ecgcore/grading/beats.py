@@ -10,6 +10,13 @@ root sum of squares of the leads' first differences), the usual multi-lead
 approach: the QRS is where it is high, the PR segment just before is the
 isoelectric reference, P is the largest deflection in the 240 ms before the
 QRS and T the largest after it.
+
+Before the medians every lead is band-passed (0.5-40 Hz) and notched at 50 Hz
+and at 60 Hz: the mains frequency of a recording is not known, and the 40 Hz
+low-pass alone (forward-backward) passes 27 % of 50 Hz hum and 7 % of 60 Hz
+hum, which the median over the few beats of a 10 s record does not remove: the
+residue of 0.3 mV of hum is as large as a P wave and misled the reversal
+checks. Both notches lie above the band, so they change the beats very little.
 """
 
 from __future__ import annotations
@@ -19,12 +26,25 @@ import dataclasses
 import numpy as np
 
 from ecgcore.detect import detect_r_peaks
-from ecgcore.filters import filter_signal
+from ecgcore.filters import filter_signal, get_preset
+from ecgcore.filters.spec import FilterSpec
 
 __all__ = ["MedianBeats", "beat_peaks", "median_beats"]
 
 _PRE_S = 0.35  # window before the R-peak, s
 _POST_S = 0.50  # window after the R-peak, s
+#: Band-pass of the median beats with a 50 Hz notch; a 60 Hz notch follows.
+_BAND_50 = get_preset("monitoring").replace(notch_hz=50.0, notch_harmonics=1)
+_NOTCH_60 = FilterSpec(highpass_hz=None, lowpass_hz=None, notch_hz=60.0, notch_harmonics=1)
+
+
+def beat_filter(lead: np.ndarray, fs: float) -> np.ndarray:
+    """Band-pass one lead (mV) for the median beats: 0.5-40 Hz, notches at 50 and 60 Hz.
+
+    A notch at or above the Nyquist frequency ``fs / 2`` is left out (nothing to remove).
+    """
+    y = filter_signal(lead, fs, _BAND_50 if fs > 100.0 else "monitoring")
+    return filter_signal(y, fs, _NOTCH_60) if fs > 120.0 else y
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,7 +177,7 @@ def median_beats(
         lead = x[:, j]
         if np.isnan(lead).any():
             lead = np.where(np.isnan(lead), np.nanmedian(lead), lead)
-        filt[:, j] = filter_signal(lead, fs, "monitoring")
+        filt[:, j] = beat_filter(lead, fs)
     if peaks is None:
         peaks = beat_peaks(filt, fs)
     pre, post = round(_PRE_S * fs), round(_POST_S * fs)

@@ -16,7 +16,19 @@ Limb electrodes (frontal plane) - :func:`limb_features`
       its correlation with the mean chest lead and with the chest leads' first
       principal component - so interchanged chest leads leave every limb
       feature unchanged and cannot raise a limb finding;
-    * relative size of I, II and III (a neutral-electrode error flattens II or III).
+    * relative size of I, II and III (a neutral-electrode error flattens II or III);
+    * the frontal direction the chest leads explain best (first canonical
+      direction of the frontal plane against the span of V1-V6, over QRS and
+      over QRS-T, as the angle doubled since its sign is arbitrary, with the
+      largest and smallest squared canonical correlations). The chest leads
+      lie near the horizontal plane, so this direction is normally close to
+      lead I; LA/LL mirrors the frontal plane about +30 degrees and moves it
+      towards lead II, a cue the axes alone lack (they are mirrored within the
+      normal range). The span of V1-V6 does not depend on their order;
+    * the correlation of each limb lead with the most lateral-looking and the
+      most septal-looking chest lead (largest and smallest R/S balance, chosen
+      by their waveform, not by their position): lead I normally resembles
+      V5/V6.
 
 Chest electrodes (horizontal plane) - :func:`precordial_features`
     * correlation of each chest lead with its neighbours and next neighbours,
@@ -137,8 +149,43 @@ def _frontal_axis(v: np.ndarray, scale: float) -> list[float]:
     return [w * x / m, w * y / m]
 
 
+def _frontal_xy(w: np.ndarray) -> np.ndarray:
+    """Orthogonal frontal-plane components (x = lead I, y towards aVF), shape (n, 2)."""
+    return np.column_stack([w[:, 0], (2.0 * w[:, 1] - w[:, 0]) / np.sqrt(3.0)])
+
+
+def _chest_plane_direction(frontal: np.ndarray, chest: np.ndarray) -> list[float]:
+    """Frontal direction best explained by the chest leads (canonical correlation).
+
+    Returns cos and sin of twice its angle (the direction has no sign) and the
+    largest and smallest squared canonical correlations of the two frontal
+    components with the span of the chest leads. Written out with numpy (a 2 x 2
+    generalised eigenproblem) rather than a library CCA, which iterates.
+    """
+    f = frontal - frontal.mean(axis=0)
+    c = chest - chest.mean(axis=0)
+    u, sv, _ = np.linalg.svd(c, full_matrices=False)
+    if sv.size == 0 or sv[0] == 0:
+        return [0.0, 0.0, 0.0, 0.0]
+    q = u[:, sv > 1e-9 * sv[0]]
+    a = f.T @ f + 1e-12 * np.eye(2)
+    pf = q.T @ f
+    li = np.linalg.inv(np.linalg.cholesky(a))
+    lam, vec = np.linalg.eigh(li @ (pf.T @ pf) @ li.T)
+    d = li.T @ vec[:, -1]
+    phi = float(np.arctan2(d[1], d[0]))
+    return [np.cos(2 * phi), np.sin(2 * phi), float(lam[-1]), float(lam[0])]
+
+
+def _lateral_septal(qrs_chest: np.ndarray) -> tuple[int, int]:
+    """Chest columns with the largest and the smallest R/S balance (order-free choice)."""
+    r, s = qrs_chest.max(axis=0), -qrs_chest.min(axis=0)
+    balance = (r - s) / (r + s + 1e-6)
+    return int(np.argmax(balance)), int(np.argmin(balance))
+
+
 def limb_features(mb: MedianBeats) -> np.ndarray:
-    """Frontal-plane cues of :mod:`ecgcore.grading.reversal` (75 numbers).
+    """Frontal-plane cues of :mod:`ecgcore.grading.reversal` (101 numbers).
 
     Invariant under any interchange of chest leads (they enter as a set).
     """
@@ -162,6 +209,16 @@ def limb_features(mb: MedianBeats) -> np.ndarray:
         f += [_corr(w[:, i], mean), _corr(w[:, i], pc)]
     rms = np.sqrt((w[:, :3] ** 2).mean(axis=0))
     f += list(np.log(rms / (rms.max() + 1e-9) + 1e-3))
+    q = mb.qrs
+    for seg in (q, w):
+        f += _chest_plane_direction(_frontal_xy(seg), seg[:, 6:])
+    lateral, septal = _lateral_septal(q[:, 6:])
+    for i in range(6):
+        f += [
+            _corr(w[:, i], w[:, 6 + lateral]),
+            _corr(w[:, i], w[:, 6 + septal]),
+            _corr(q[:, i], q[:, 6 + lateral]),
+        ]
     return np.asarray(f, dtype=np.float64)
 
 

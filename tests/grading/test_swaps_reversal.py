@@ -15,6 +15,8 @@ from ecgcore.grading import apply_swap, grade_recording, median_beats, swap_find
 from ecgcore.grading._model import load_model
 from ecgcore.grading.beats import beat_peaks
 from ecgcore.grading.reversal import (
+    _chest_plane_direction,
+    _frontal_xy,
     limb_features,
     neutral_swap,
     precordial_features,
@@ -178,3 +180,38 @@ def test_swap_finding_names_the_leads(real_records) -> None:
     swaps = [f for f in g.findings if f.code == "PRECORDIAL_SWAP"]
     assert swaps and set(swaps[0].leads) == {"V2", "V5"}
     assert "V2" in swaps[0].message and "V5" in swaps[0].message
+
+
+@pytest.mark.parametrize("mains_hz", [50.0, 60.0])
+def test_median_beats_are_free_of_mains_hum(real_records, mains_hz: float) -> None:
+    """0.3 mV of hum on every lead changes the median beats by less than 0.02 mV."""
+    _, x, fs = real_records[0]
+    peaks = beat_peaks(filter_signal(x, fs, "monitoring"), fs)
+    ref = median_beats(x, fs, peaks=peaks)
+    t = np.arange(x.shape[0]) / fs
+    hum = 0.3 * np.sin(2 * np.pi * mains_hz * t + 0.4)[:, None]
+    mb = median_beats(x + hum, fs, peaks=peaks)
+    assert ref is not None and mb is not None
+    assert (mb.qrs_on, mb.qrs_off, mb.p_idx) == (ref.qrs_on, ref.qrs_off, ref.p_idx)
+    assert np.abs(mb.beats - ref.beats).max() < 0.02
+
+
+def test_median_beats_at_low_sampling_rates(real_records) -> None:
+    """Notches at or above the Nyquist frequency are left out instead of failing."""
+    _, x, _ = real_records[0]
+    assert median_beats(x[::5], 100.0) is not None
+
+
+def test_chest_plane_direction_moves_with_the_left_arm_and_leg() -> None:
+    """Chest leads spanning the lead-I direction: 0 degrees, and 60 degrees after LA/LL."""
+    rng = np.random.default_rng(4)
+    xs, ys, zs = (np.cumsum(rng.normal(size=(200, 3)), axis=0)).T
+    limb = np.column_stack([xs, (xs + np.sqrt(3.0) * ys) / 2, np.zeros((200, 4))])
+    chest = np.column_stack([xs + zs, xs - zs, zs, 2 * xs, xs + 0.5 * zs, -zs])
+    w = np.column_stack([limb, chest])
+    c2, s2, top, _ = _chest_plane_direction(_frontal_xy(w), w[:, 6:])
+    assert c2 == pytest.approx(1.0, abs=1e-6) and s2 == pytest.approx(0.0, abs=1e-6)
+    assert top == pytest.approx(1.0, abs=1e-9)
+    swapped = apply_swap(w, "LA_LL")
+    c2, s2, _, _ = _chest_plane_direction(_frontal_xy(swapped), swapped[:, 6:])
+    assert c2 == pytest.approx(-0.5, abs=1e-6) and s2 == pytest.approx(np.sqrt(3) / 2, abs=1e-6)
