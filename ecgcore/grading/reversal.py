@@ -18,9 +18,9 @@ Limb electrodes (frontal plane) - :func:`limb_features`
       feature unchanged and cannot raise a limb finding;
     * relative size of I, II and III (a neutral-electrode error flattens II or III);
     * the frontal direction the chest leads explain best (first canonical
-      direction of the frontal plane against the span of V1-V6, over QRS and
-      over QRS-T, as the angle doubled since its sign is arbitrary, with the
-      largest and smallest squared canonical correlations). The chest leads
+      direction of the frontal plane against the span of V1-V6, over QRS,
+      QRS-T and the T wave, as the angle doubled since its sign is arbitrary,
+      with the largest and smallest squared canonical correlations). The chest leads
       lie near the horizontal plane, so this direction is normally close to
       lead I; LA/LL mirrors the frontal plane about +30 degrees and moves it
       towards lead II, a cue the axes alone lack (they are mirrored within the
@@ -185,7 +185,7 @@ def _lateral_septal(qrs_chest: np.ndarray) -> tuple[int, int]:
 
 
 def limb_features(mb: MedianBeats) -> np.ndarray:
-    """Frontal-plane cues of :mod:`ecgcore.grading.reversal` (101 numbers).
+    """Frontal-plane cues of :mod:`ecgcore.grading.reversal` (105 numbers).
 
     Invariant under any interchange of chest leads (they enter as a set).
     """
@@ -210,7 +210,9 @@ def limb_features(mb: MedianBeats) -> np.ndarray:
     rms = np.sqrt((w[:, :3] ** 2).mean(axis=0))
     f += list(np.log(rms / (rms.max() + 1e-9) + 1e-3))
     q = mb.qrs
-    for seg in (q, w):
+    half = round(0.10 * mb.fs)  # T wave: 100 ms either side of its peak
+    t_wave = mb.beats[max(0, mb.t_idx - half) : mb.t_idx + half + 1]
+    for seg in (q, w, t_wave):
         f += _chest_plane_direction(_frontal_xy(seg), seg[:, 6:])
     lateral, septal = _lateral_septal(q[:, 6:])
     for i in range(6):
