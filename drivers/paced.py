@@ -21,6 +21,12 @@ from ecgcore.errors import DeviceError
 __all__ = ["PacedDevice"]
 
 
+#: Most signal computed in one step of the reader thread, s. A source that
+#: runs behind its clock (a high ``speed``, a slow machine) catches up in steps
+#: of this size instead of computing everything it owes at once.
+MAX_STEP_S = 1.0
+
+
 class PacedDevice(Device):
     """A device whose samples are computed, released at ``fs * speed`` per second.
 
@@ -81,7 +87,7 @@ class PacedDevice(Device):
         due = self._base + int((time.monotonic() - self._t0) * fs * self.speed)
         if total is not None:
             due = min(due, total)
-        n = due - self.next_sample
+        n = min(due - self.next_sample, max(1, round(MAX_STEP_S * fs)))
         if n > 0:
             start = self.next_sample
             data, lead_off = self._generate(start, n)

@@ -61,6 +61,21 @@ def test_device_is_paced_by_the_clock():
     assert n >= 0.5 * 0.6 * 2000  # and not far behind
 
 
+def test_a_source_far_behind_its_clock_catches_up_in_steps():
+    # at a billion times real time the device owes ~10^9 samples a second: it
+    # computes them a second of signal at a time, the reader keeps up, and the
+    # ring buffer's overflow is counted instead of a failed allocation
+    with open_device("sim://ecg?fs=250&leads=2&speed=1e9&seed=1") as dev:
+        dev.start()
+        blocks = [dev.read(0.5) for _ in range(20)]
+        status = dev.status()
+    got = [b for b in blocks if b is not None and b.n_samples]
+    assert got and status.state == "streaming" and not status.last_error, status
+    assert all(b.n_samples <= dev.info.fs * 60 for b in got)  # at most the ring buffer
+    first = [b.first_sample for b in got]
+    assert first == sorted(first)
+
+
 @pytest.mark.parametrize(
     ("url", "match"),
     [
