@@ -221,6 +221,8 @@ class PatientParams:
         if isinstance(self.schedule, list):
             set_(self, "schedule", tuple(tuple(e) for e in self.schedule))
         set_(self, "lead_off", parse_lead_off(self.lead_off))
+        if not (isinstance(self.seed, int | np.integer) and self.seed >= 0):
+            raise SignalError(f"seed must be a non-negative integer, got {self.seed!r}")
         set_(self, "seed", int(self.seed))
         self.make_schedule()  # validate rhythm/schedule/hr now
 

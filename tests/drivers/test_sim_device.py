@@ -86,6 +86,7 @@ def test_a_source_far_behind_its_clock_catches_up_in_steps():
         ("sim://heart", "heart"),
         ("sim://ecg?hr=abc", "hr"),
         ("sim://ecg?duration=-1", "duration"),
+        ("sim://ecg?seed=-1", "seed"),
     ],
 )
 def test_bad_urls_are_device_errors(url, match):
