@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -50,6 +51,8 @@ __all__ = [
 
 #: Kinds of :class:`DeviceEvent`.
 EVENT_KINDS = ("gap", "lead_off", "disconnect", "reconnect", "overflow", "end", "message", "rate")
+#: Largest ring buffer a device allocates (``buffer_s`` x fs x channels of float64), bytes.
+MAX_RING_BYTES = 1 << 30
 
 
 class DeviceDisconnected(DeviceError):
@@ -302,6 +305,14 @@ class Device(ABC):
         stall_s: float = 2.0,
     ) -> None:
         self.url = url
+        for name, value in (
+            ("buffer_s", buffer_s),
+            ("reconnect_max_s", reconnect_max_s),
+            ("stall_s", stall_s),
+        ):
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise DeviceError(f"{url}: {name} must be a positive number of seconds, "
+                                  f"got {value!r}")  # fmt: skip
         self._buffer_s = float(buffer_s)
         self._reconnect_enabled = bool(reconnect)
         self._reconnect_max_s = float(reconnect_max_s)
@@ -394,6 +405,13 @@ class Device(ABC):
             info = self.info
             if self._ring is None:
                 capacity = max(64, round(self._buffer_s * info.fs))
+                size = capacity * info.n_channels * 8  # float64 samples
+                if size > MAX_RING_BYTES:
+                    raise DeviceError(
+                        f"{self.url}: buffer_s={self._buffer_s:g} needs a {size / 2**30:.1f} GiB "
+                        f"ring buffer at {info.fs:g} Hz x {info.n_channels} channels; at most "
+                        f"{MAX_RING_BYTES / 2**30:g} GiB (lower buffer_s)"
+                    )
                 self._ring = RingBuffer(capacity, info.n_channels)
                 self._clock = ClockModel(info.fs)
             self._start()

@@ -87,8 +87,18 @@ def test_a_source_far_behind_its_clock_catches_up_in_steps():
         ("sim://ecg?hr=abc", "hr"),
         ("sim://ecg?duration=-1", "duration"),
         ("sim://ecg?seed=-1", "seed"),
+        ("sim://ecg?buffer_s=inf", "buffer_s"),
+        ("sim://ecg?stall_s=0", "stall_s"),
     ],
 )
 def test_bad_urls_are_device_errors(url, match):
     with pytest.raises(DeviceError, match=match):
         open_device(url)
+
+
+def test_a_ring_buffer_too_large_for_memory_is_refused_at_start():
+    with (
+        open_device("sim://ecg?fs=500&buffer_s=1e9") as dev,
+        pytest.raises(DeviceError, match=r"buffer_s=1e\+09 needs a .* GiB ring buffer"),
+    ):
+        dev.start()
