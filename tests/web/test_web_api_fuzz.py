@@ -67,3 +67,34 @@ def test_recording_and_disconnect_of_any_session_id(local_client, session, body)
     _ok(local_client.post(f"/api/sessions/{session}/recording", json=body))
     _ok(local_client.delete(f"/api/sessions/{session}/recording"))
     _ok(local_client.delete(f"/api/sessions/{session}"))
+
+
+@_SETTINGS
+@given(
+    changes=st.dictionaries(
+        st.sampled_from(("notes", "rhythm", "heart_rate_bpm", "reason", "author", "grade", "x",
+                         "patient", "clear_patient", "fs", "leads")),
+        _JSON,
+        min_size=1,
+        max_size=3,
+    ),
+    reason=st.text(min_size=1, max_size=20),
+)  # fmt: skip
+def test_amending_with_any_changes_is_answered_without_a_server_error(
+    local_client, changes, reason
+):
+    log = local_client.app.state.station.log
+    entry = log.append(technician="T-01", source="manual", notes="first")
+    _ok(
+        local_client.post(
+            f"/api/log/{entry.id}/amend", json={"reason": reason, "changes": changes}
+        )
+    )
+
+
+def test_amending_the_reason_or_author_as_a_change_is_refused_by_name(local_client):
+    entry = local_client.app.state.station.log.append(technician="T-01", source="manual")
+    for field in ("reason", "author"):
+        body = {"reason": "typo", "changes": {field: "x"}}
+        response = local_client.post(f"/api/log/{entry.id}/amend", json=body)
+        assert response.status_code == 422 and f"changes.{field}" in response.json()["detail"]

@@ -248,6 +248,13 @@ def amend_entry(
             status.HTTP_403_FORBIDDEN,
             f"role {user.role!r} may not change grades; a grader re-grades the recording",
         )
+    clash = sorted({"reason", "author"} & set(body.changes))
+    if clash:
+        raise HTTPException(
+            422,
+            f"changes.{clash[0]}: not a field of the entry (the reason goes beside the "
+            "changes; the author is the signed-in user)",
+        )
     log = station(request).log
     target = log.get(entry_id)
     if target.kind != "recording":
