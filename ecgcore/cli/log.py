@@ -20,6 +20,7 @@ from ecgcore.log import (
     open_log,
 )
 from ecgcore.log._fields import printable
+from ecgcore.log.entry import check_change_names
 from ecgcore.log.location import ENV_LOG
 
 __all__ = ["add_log_option", "register"]
@@ -260,6 +261,7 @@ def _run_amend(args: argparse.Namespace) -> int:
             raise LogError(f"--set-json {name}: {value!r} is not valid JSON") from None
     if args.clear_patient:
         changes["clear_patient"] = True
+    check_change_names(changes)
     with open_log(args.log) as log:
         amendment = log.amend(args.id, reason=args.reason, author=args.author, **changes)
     print(f"entry {amendment.id} amends entry {amendment.amends}; hash {amendment.entry_hash}")

@@ -23,6 +23,7 @@ from ecgcore.log._canonical import canonical_json
 from ecgcore.log.files import FileRef, hash_file
 
 __all__ = [
+    "AMEND_PARAMETERS",
     "BODY_VERSION",
     "INPUT_FIELDS",
     "KINDS",
@@ -32,6 +33,7 @@ __all__ = [
     "FileRef",
     "LogEntry",
     "apply_changes",
+    "check_change_names",
     "entry_values",
     "normalise_fields",
 ]
@@ -379,6 +381,25 @@ def entry_values(fields: Mapping[str, Any]) -> dict[str, Any]:
         if name in out:
             out[name] = tuple(out[name])
     return out
+
+
+#: Names of :meth:`ECGLog.amend`'s own parameters, which no change may carry.
+AMEND_PARAMETERS = ("reason", "author")
+
+
+def check_change_names(changes: Mapping[str, Any]) -> None:
+    """Refuse changes named like the amendment's own ``reason`` or ``author``.
+
+    Callers that pass user-given changes on as ``amend(..., **changes)`` check
+    them first, so such a name is a clear :class:`LogError`, not a clash of
+    keyword arguments.
+    """
+    clash = sorted(set(AMEND_PARAMETERS) & set(changes))
+    if clash:
+        raise LogError(
+            f"{clash[0]}: not a field of the entry (an amendment's reason and author are "
+            "given beside its changes)"
+        )
 
 
 def apply_changes(entry: LogEntry, changes: Mapping[str, Any]) -> LogEntry:

@@ -191,3 +191,11 @@ def test_pdf_survives_odd_text(log, tmp_path):
     log.append(technician="T $x^2$ 患者", rhythm="\u202e RTL 👩\u200d⚕️ $\\alpha$")
     export_log(log, "pdf", tmp_path / "odd.pdf")
     assert (tmp_path / "odd.pdf").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("field", ["reason", "author"])
+def test_amend_refuses_a_change_named_like_its_own_options(capsys, filled, field):
+    code, _, err = run(capsys, "log", "amend", "1", "--log", filled, "--reason", "typo",
+                       "--author", "SUP", "--set", f"{field}=x")  # fmt: skip
+    assert code == 1
+    assert f"{field}: not a field of the entry" in err

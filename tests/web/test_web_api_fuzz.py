@@ -97,4 +97,5 @@ def test_amending_the_reason_or_author_as_a_change_is_refused_by_name(local_clie
     for field in ("reason", "author"):
         body = {"reason": "typo", "changes": {field: "x"}}
         response = local_client.post(f"/api/log/{entry.id}/amend", json=body)
-        assert response.status_code == 422 and f"changes.{field}" in response.json()["detail"]
+        assert response.status_code == 422
+        assert response.json()["detail"].startswith(f"{field}: not a field of the entry")

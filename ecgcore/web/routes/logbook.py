@@ -20,6 +20,7 @@ from starlette.background import BackgroundTask
 
 from ecgcore.errors import DataError, LogError
 from ecgcore.log import EXPORTERS, EntryHistory, LogEntry, export_log, hash_file
+from ecgcore.log.entry import check_change_names
 from ecgcore.web.routes._common import json_safe, station, tracing_json
 from ecgcore.web.security import require
 from ecgcore.web.users import User
@@ -248,13 +249,7 @@ def amend_entry(
             status.HTTP_403_FORBIDDEN,
             f"role {user.role!r} may not change grades; a grader re-grades the recording",
         )
-    clash = sorted({"reason", "author"} & set(body.changes))
-    if clash:
-        raise HTTPException(
-            422,
-            f"changes.{clash[0]}: not a field of the entry (the reason goes beside the "
-            "changes; the author is the signed-in user)",
-        )
+    check_change_names(body.changes)
     log = station(request).log
     target = log.get(entry_id)
     if target.kind != "recording":
