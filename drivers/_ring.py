@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecgcore._ring import ring_write
+from ecgcore._ring import ring_read, ring_write
 
 __all__ = ["RingBuffer"]
 
@@ -81,15 +81,20 @@ class RingBuffer:
         pos = self._start + self._len
         ring_write(self._data, pos, data)
         ring_write(self._time, pos, host_time)
-        off = np.zeros(data.shape, dtype=bool) if lead_off is None else lead_off
+        off = np.broadcast_to(False, data.shape) if lead_off is None else lead_off
         ring_write(self._lead_off, pos, off)
         self._len += n
         return overwritten
 
     def pop_all(self) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         """Remove and return ``(first_sample, data, lead_off, host_time)`` of all unread rows."""
-        idx = (self._start + np.arange(self._len)) % self.capacity
-        out = (self.first_sample, self._data[idx], self._lead_off[idx], self._time[idx])
+        a, n = self._start, self._len
+        out = (
+            self.first_sample,
+            ring_read(self._data, a, n),
+            ring_read(self._lead_off, a, n),
+            ring_read(self._time, a, n),
+        )
         self.first_sample += self._len
         self._start = (self._start + self._len) % self.capacity
         self._len = 0

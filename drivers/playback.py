@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ecgcore._ring import ring_read
 from ecgcore.drivers.base import ChannelInfo, DeviceInfo
 from ecgcore.drivers.paced import PacedDevice
 from ecgcore.drivers.registry import DeviceURL, common_options, register_scheme
@@ -79,8 +80,7 @@ class FilePlaybackDevice(PacedDevice):
 
     def _generate(self, start_sample: int, n: int) -> tuple[np.ndarray, None]:
         assert self._mv is not None
-        idx = np.arange(start_sample, start_sample + n) % self._mv.shape[0]
-        return self._mv[idx], None
+        return ring_read(self._mv, start_sample, n), None
 
 
 register_scheme(

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ecgcore._ring import ring_write
+from ecgcore._ring import ring_read, ring_write
 from ecgcore._validate import check_fs
 from ecgcore.errors import SignalError
 from ecgcore.quality.assess import QualityLimit, QualityReport, assess_quality
@@ -72,8 +72,7 @@ class QualityMonitor:
 
     def _window(self, stop: int) -> tuple[np.ndarray, np.ndarray]:
         start = max(0, stop - self.window)
-        idx = np.arange(start, stop) % self.window
-        return self._x[idx], self._off[idx]
+        return ring_read(self._x, start, stop - start), ring_read(self._off, start, stop - start)
 
     def process(
         self, chunk: np.ndarray, lead_off: np.ndarray | None = None
