@@ -140,8 +140,7 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
 
 def _frontal_axis(v: np.ndarray, scale: float) -> list[float]:
     """cos and sin of the frontal axis from leads I and II, shrunk when the wave is small."""
-    x = v[0]
-    y = (2.0 * v[1] - v[0]) / np.sqrt(3.0)
+    x, y = _frontal_xy(v[None, :2])[0]
     m = float(np.hypot(x, y))
     if m == 0:
         return [0.0, 0.0]
