@@ -61,10 +61,14 @@ a search-back can first succeed, a gap begins), whose times are known ahead.
 
 Positions (candidates, RR intervals, peaks) are full-rate sample indices; a
 candidate found at internal sample ``m`` is at the last sample of its block,
-``m * D + D - 1``. State tuple ``st = (par, ist, fst, cand, bufs, rings, raw,
-out)``: parameters (``P_*``), integer and float state (``I_*``, ``F_*``), kept
-candidates (``C_*`` columns), median buffers (rows ``B_*``), internal-rate rings
-(rows ``R_*``), the full-rate ring and the output buffer of the current call.
+``m * D + D - 1``. The state ``st`` is one record of :data:`STATE_DTYPE`:
+parameters ``par`` (``P_*``), integer and float state ``ist``, ``fst``
+(``I_*``, ``F_*``), the band-pass and decimator, kept candidates ``cand``
+(``C_*`` columns), median buffers ``bufs`` (rows ``B_*``), the peaks confirmed
+by the current event, the internal-rate rings (rows ``R_*``) and the full-rate
+ring ``raw``. The helpers take their arrays from it as plain views
+(``st.ist[:]``): numba compiles indexing into a record's nested array
+noticeably slower than into an array view.
 """
 
 from __future__ import annotations
@@ -101,12 +105,14 @@ P_PREBLANK_STRONG = 22  # pre-blanking of a candidate already above the strong l
 P_STRONG = 23  # strong level's position between the noise and QRS levels
 P_STRONG_SLOPE = 24  # least slope of a strong candidate, relative to the last QRS's
 P_STRONG_EARLY = 25  # a strong candidate is at most this much earlier than the median RR (f)
-N_PARAMS = 26
+P_RING_SIZE = 26  # samples in use of each internal-rate ring (a power of two, <= RING_CAP)
+P_RAW_SIZE = 27  # samples in use of the full-rate ring (a power of two, <= RAW_CAP)
+N_PARAMS = 28
 
 # integer state
 I_N = 0  # absolute index of the next input sample
 I_NOW = 1  # newest sample available to the decision rules
-I_NOUT = 2  # peaks written to ``out`` in the current call
+I_NPEAKS = 2  # confirmed peaks waiting in ``peaks`` (moved to the caller's output)
 I_RESTART = 3  # 1 while there is no signal (start, gap)
 I_SEG_START = 4  # first sample of the current finite segment
 I_VALID_BLOCKS = 5  # complete finite blocks since the segment started
@@ -169,6 +175,40 @@ SB_FACTOR_MIN = 1e-3  # search-back stops halving its threshold factor here
 R_Y = 0
 R_D = 1
 N_RINGS = 2
+
+# capacities of the state record: the same for every fs, so that one compiled
+# kernel serves all rates (the rings use their first P_RING_SIZE / P_RAW_SIZE
+# samples)
+DEC_CAP = 20  # decimation factor at most fs / 100 Hz for fs <= 2000 Hz
+RING_CAP = 1 << 9  # 2 s at 200 Hz plus the moving-average window and derivative lag
+RAW_CAP = 1 << 15  # 10 s (learning plus 2 s) at 2000 Hz
+CAND_CAP = 64  # kept candidates (learning queue, search-back)
+# peaks confirmed by one event or by the end of the stream: each accepted QRS is a
+# kept or queued candidate or the candidate being decided (fewer than 2 CAND_CAP + 2)
+PEAK_CAP = 4 * CAND_CAP
+
+# The whole state is one NumPy record (scalars as vectors, buffers as fixed-size
+# subarrays). A record passes between compiled functions as one pointer with no
+# reference counting, where a tuple of arrays costs two atomic operations per
+# array and call, which dominated the decision rules' time.
+STATE_DTYPE = np.dtype(
+    [
+        ("par", np.float64, (N_PARAMS,)),
+        ("ist", np.int64, (N_ISTATE,)),
+        ("fst", np.float64, (N_FSTATE,)),
+        ("sos", np.float64, (N_SECTIONS, 6)),  # band-pass at the internal rate
+        ("zi", np.float64, (N_SECTIONS, 2)),  # its state (scipy layout)
+        ("zi_unit", np.float64, (N_SECTIONS, 2)),  # its steady state for a unit input
+        ("w_cur", np.float64, (DEC_CAP,)),  # decimator weights: current internal sample
+        ("w_next", np.float64, (DEC_CAP,)),  # decimator weights: next internal sample
+        ("cand", np.float64, (CAND_CAP, N_CCOLS)),
+        ("queue", np.float64, (CAND_CAP, N_CCOLS)),  # learning queue being decided
+        ("bufs", np.float64, (N_BUFS, NBUF)),
+        ("peaks", np.int64, (PEAK_CAP,)),
+        ("rings", np.float64, (N_RINGS, RING_CAP)),
+        ("raw", np.float64, (RAW_CAP,)),
+    ]
+)
 
 
 @jit
@@ -250,10 +290,10 @@ def _median8(buf: np.ndarray, n: int) -> float:
 @jit
 def _update_threshold(st, qrs_changed: bool) -> None:
     """Threshold from the median QRS and noise peaks (recomputing what changed)."""
-    par = st[0]
-    ist = st[1]
-    fst = st[2]
-    bufs = st[4]
+    par = st.par[:]
+    ist = st.ist[:]
+    fst = st.fst[:]
+    bufs = st.bufs[:]
     if qrs_changed:
         fst[F_QRS_LEVEL] = _median8(bufs[B_QRS], ist[I_NQRS])
     else:
@@ -276,10 +316,11 @@ def _refine(st, pos: int) -> int:
     extreme on the window's edge is a slope, not a peak, and is not taken.
     Returns -1 when the window is empty.
     """
-    par = st[0]
-    ist = st[1]
-    raw = st[6]
-    mask = raw.shape[0] - 1
+    par = st.par[:]
+    ist = st.ist[:]
+    raw = st.raw[:]
+    n_raw = int(par[P_RAW_SIZE])
+    mask = n_raw - 1
     newest = ist[I_NOW]
     centre = pos - int(par[P_DELAY])
     # never closer than half the refractory period to the previous peak, never
@@ -287,7 +328,7 @@ def _refine(st, pos: int) -> int:
     lo = max(
         centre - int(par[P_REFINE_BEFORE]),
         ist[I_LAST_EMIT] + int(par[P_REFRACT]) // 2,
-        newest - raw.shape[0] + 2,
+        newest - n_raw + 2,
         ist[I_SEG_START],
     )
     hi = min(centre + int(par[P_REFINE_AFTER]), newest)
@@ -295,7 +336,7 @@ def _refine(st, pos: int) -> int:
         return -1
     # isoelectric level: median of 9 samples spread over +/- `P_BASE_SPAN` around
     # the centre (wider than a wide QRS, so mostly outside the complex)
-    b_lo = max(centre - int(par[P_BASE_SPAN]), newest - raw.shape[0] + 2, ist[I_SEG_START])
+    b_lo = max(centre - int(par[P_BASE_SPAN]), newest - n_raw + 2, ist[I_SEG_START])
     b_hi = min(centre + int(par[P_BASE_SPAN]), newest)
     b_span = max(b_hi - b_lo, 0)
     base = _median_of_9(
@@ -349,11 +390,10 @@ def _refine(st, pos: int) -> int:
 @jit
 def _accept_qrs(st, pos: int, val: float, der: float) -> None:
     """Accept the candidate at feature position ``pos`` as a QRS and emit its peak."""
-    par = st[0]
-    ist = st[1]
-    fst = st[2]
-    bufs = st[4]
-    out = st[7]
+    par = st.par[:]
+    ist = st.ist[:]
+    fst = st.fst[:]
+    bufs = st.bufs[:]
     if ist[I_RR_VALID] == 1 and ist[I_LAST_QRS] >= 0:
         bufs[B_RR, ist[I_NRR] % NBUF] = pos - ist[I_LAST_QRS]
         ist[I_NRR] += 1
@@ -370,18 +410,21 @@ def _accept_qrs(st, pos: int, val: float, der: float) -> None:
     ist[I_SB_REF] = pos
     peak = _refine(st, pos)
     if peak >= 0:
-        out[ist[I_NOUT]] = peak
-        ist[I_NOUT] += 1
+        if ist[I_NPEAKS] == PEAK_CAP:
+            raise RuntimeError("R-peak detector: more peaks in one event than PEAK_CAP")
+        peaks = st.peaks[:]
+        peaks[ist[I_NPEAKS]] = peak
+        ist[I_NPEAKS] += 1
         ist[I_LAST_EMIT] = peak
 
 
 @jit
 def _searchback(st, now: int) -> None:
     """Accept missed beats among the kept candidates while the RR rule calls for it."""
-    par = st[0]
-    ist = st[1]
-    fst = st[2]
-    cand = st[3]
+    par = st.par[:]
+    ist = st.ist[:]
+    fst = st.fst[:]
+    cand = st.cand[:]
     while ist[I_NCAND] > 0 and ist[I_SB_REF] >= 0:
         elapsed = now - ist[I_SB_REF]
         interval = fst[F_SB_INTERVAL]
@@ -417,8 +460,8 @@ def _searchback(st, now: int) -> None:
 @jit
 def _keep_candidate(st, c) -> None:
     """Append candidate ``c`` (pos, val, der, bls), forgetting the oldest when full."""
-    ist = st[1]
-    cand = st[3]
+    ist = st.ist[:]
+    cand = st.cand[:]
     nc = ist[I_NCAND]
     if nc == cand.shape[0]:
         for a in range(1, nc):
@@ -434,10 +477,10 @@ def _keep_candidate(st, c) -> None:
 @jit
 def _classify(st, c) -> None:
     """Decide whether candidate ``c`` (pos, val, der, bls) is a QRS."""
-    par = st[0]
-    ist = st[1]
-    fst = st[2]
-    bufs = st[4]
+    par = st.par[:]
+    ist = st.ist[:]
+    fst = st.fst[:]
+    bufs = st.bufs[:]
     pos = int(c[0])
     val = c[1]
     der = c[2]
@@ -466,11 +509,11 @@ def _end_learning(st) -> None:
     largest candidate of each second of the learning period, so that one
     artifact (an electrode pop) cannot set it.
     """
-    par = st[0]
-    ist = st[1]
-    fst = st[2]
-    cand = st[3]
-    bufs = st[4]
+    par = st.par[:]
+    ist = st.ist[:]
+    fst = st.fst[:]
+    cand = st.cand[:]
+    bufs = st.bufs[:]
     nc = ist[I_NCAND]
     n_bins = 0
     if nc > 0:
@@ -495,7 +538,8 @@ def _end_learning(st) -> None:
     _update_threshold(st, True)
     fst[F_SB_INTERVAL] = 1.5 * par[P_RR_INIT]
     ist[I_LEARNING] = 0
-    queue = cand[:nc].copy()
+    queue = st.queue[:]
+    queue[:nc] = cand[:nc]
     ist[I_NCAND] = 0
     for c in range(nc):
         _classify(st, (queue[c, C_POS], queue[c, C_VAL], queue[c, C_DER], queue[c, C_BLS]))
@@ -509,10 +553,10 @@ def _slope_features(st, pos: int) -> tuple[float, float]:
     size (within 8x) less than 150 ms apart in the window ending at the
     feature peak; otherwise the candidate is a baseline shift (flag 1.0).
     """
-    par = st[0]
-    rings = st[5]
+    par = st.par[:]
+    rings = st.rings[:]
     d_ring = rings[R_D]
-    mask = d_ring.shape[0] - 1
+    mask = int(par[P_RING_SIZE]) - 1
     m = pos // int(par[P_D])
     vmax = 0.0
     vmin = 0.0
@@ -534,9 +578,9 @@ def _slope_features(st, pos: int) -> tuple[float, float]:
 @jit
 def _release(st) -> None:
     """Pass the held candidate on to learning or classification."""
-    par = st[0]
-    ist = st[1]
-    fst = st[2]
+    par = st.par[:]
+    ist = st.ist[:]
+    fst = st.fst[:]
     ist[I_HOLD_AT] = -1
     pos = ist[I_HOLD_POS]
     der, bls = _slope_features(st, pos)
@@ -563,9 +607,9 @@ def _hold_length(st, pos: int, val: float) -> int:
     check reject. Other candidates, premature beats included, are held for the
     full interval, so that a P-wave yields to the QRS that follows it.
     """
-    par = st[0]
-    ist = st[1]
-    fst = st[2]
+    par = st.par[:]
+    ist = st.ist[:]
+    fst = st.fst[:]
     dec = int(par[P_D])
     long_hold = int(par[P_PREBLANK]) * dec
     if ist[I_LEARNING] == 1 or ist[I_NQRS] == 0:
@@ -586,8 +630,8 @@ def _hold_length(st, pos: int, val: float) -> int:
 @jit
 def _hold(st, pos: int, val: float) -> None:
     """Pre-blanking: hold a feature peak unless a larger one is already held."""
-    ist = st[1]
-    fst = st[2]
+    ist = st.ist[:]
+    fst = st.fst[:]
     if ist[I_HOLD_AT] >= 0 and val <= fst[F_HOLD_VAL]:
         return
     ist[I_HOLD_POS] = pos
@@ -599,9 +643,9 @@ def _hold(st, pos: int, val: float) -> None:
 @jit
 def _flush_pending(st) -> None:
     """End of a finite segment (gap or end of stream): decide what is pending."""
-    par = st[0]
-    ist = st[1]
-    fst = st[2]
+    par = st.par[:]
+    ist = st.ist[:]
+    fst = st.fst[:]
     if ist[I_PK_TIME] > 0 and fst[F_PK_MAX] > par[P_FLOOR]:
         _hold(st, ist[I_PK_POS], fst[F_PK_MAX])
     fst[F_PK_MAX] = 0.0
@@ -619,10 +663,10 @@ EV_TIMER = 4  # a timer is due (flag)
 @jit
 def _next_event(st) -> None:
     """Earliest sample at which a timer of the decision rules is due."""
-    par = st[0]
-    ist = st[1]
-    fst = st[2]
-    cand = st[3]
+    par = st.par[:]
+    ist = st.ist[:]
+    fst = st.fst[:]
+    cand = st.cand[:]
     dec = int(par[P_D])
     lag = (int(par[P_PREBLANK]) + int(par[P_PEAK_TIMEOUT])) * dec
     t = 1 << 62
@@ -653,9 +697,9 @@ def _next_event(st) -> None:
 @jit
 def _on_event(st, event: int) -> None:
     """Apply the decision rules at an event of the hot loop (see rpeaks_process)."""
-    par = st[0]
-    ist = st[1]
-    fst = st[2]
+    par = st.par[:]
+    ist = st.ist[:]
+    fst = st.fst[:]
     dec = int(par[P_D])
     if event == EV_GAP:
         # a gap begins: decide what is pending, then wait for the signal
@@ -681,14 +725,35 @@ def _on_event(st, event: int) -> None:
 
 
 @jit
-def rpeaks_process(x: np.ndarray, st, filt) -> int:
-    """Run the detector over the chunk ``x``; write confirmed peaks to ``st[-1]``.
+def _to_ring(raw: np.ndarray, mask: int, x: np.ndarray, first: int) -> None:
+    """Copy the samples ``x`` (the first is sample ``first``) into the raw ring.
 
-    ``filt = (sos, zi, zi_unit, w_cur, w_next)``: the band-pass's two sections
-    at the internal rate (:data:`N_SECTIONS`), their state (scipy layout), the
-    steady state for a unit constant input, and the decimator weights of a
-    block's samples for the current and the next internal sample. Returns the
-    number of peaks written.
+    The hot loop defers these copies to the events that read the ring and to
+    the end of the chunk, which keeps a store out of its per-sample work.
+    """
+    n = x.shape[0]
+    for j in range(max(0, n - (mask + 1)), n):
+        raw[(first + j) & mask] = x[j]
+
+
+@jit
+def _drain(st, out: np.ndarray, n_out: int) -> int:
+    """Move the peaks confirmed by an event to ``out`` after ``n_out``; new count."""
+    ist = st.ist[:]
+    peaks = st.peaks[:]
+    for a in range(ist[I_NPEAKS]):
+        out[n_out + a] = peaks[a]
+    n_out += ist[I_NPEAKS]
+    ist[I_NPEAKS] = 0
+    return n_out
+
+
+@jit
+def rpeaks_process(x: np.ndarray, state: np.ndarray, out: np.ndarray) -> int:
+    """Run the detector over the chunk ``x``; write confirmed peaks to ``out``.
+
+    ``state`` is a one-element array of :data:`STATE_DTYPE`; ``out`` has room
+    for every peak the chunk can confirm. Returns the number of peaks written.
 
     The hot loop (decimation, band-pass, feature, hump tracking and
     pre-blanking) keeps its state in local variables; the decision rules run in
@@ -696,20 +761,25 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
     pre-blanking ends, learning ends, a search-back can succeed), or a missing
     sample starts a gap.
     """
-    par = st[0]
-    ist = st[1]
-    fst = st[2]
-    rings = st[5]
-    raw = st[6]
-    sos, zi, zi_unit, w_cur, w_next = filt
-    y_ring = rings[R_Y]
-    d_ring = rings[R_D]
+    st = state[0]
+    par = st.par[:]
+    ist = st.ist[:]
+    fst = st.fst[:]
+    rings = st.rings[:]
+    raw = st.raw[:]
+    sos = st.sos
+    zi = st.zi
+    zi_unit = st.zi_unit
+    w_cur = st.w_cur[:]
+    w_next = st.w_next[:]
+    y_ring = rings[R_Y][:]
+    d_ring = rings[R_D][:]
     # the band-pass's two sections, coefficients and state in registers
     b00, b01, b02, a01, a02 = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
     b10, b11, b12, a11, a12 = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
     z00, z01, z10, z11 = zi[0, 0], zi[0, 1], zi[1, 0], zi[1, 1]
-    mask_raw = raw.shape[0] - 1
-    mask = y_ring.shape[0] - 1
+    mask_raw = int(par[P_RAW_SIZE]) - 1
+    mask = int(par[P_RING_SIZE]) - 1
     dec = int(par[P_D])
     w = int(par[P_W])
     k = int(par[P_K])
@@ -718,6 +788,8 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
     timeout = int(par[P_PEAK_TIMEOUT])
 
     i = ist[I_N]
+    i0 = i  # sample index of x[0]
+    copied = 0  # x[:copied] is in the raw ring
     phase = i % dec
     m = i // dec  # internal sample of the current block
     restart = ist[I_RESTART]
@@ -737,7 +809,7 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
     s = fst[F_SUM]
     f_last = fst[F_M_LAST]
     pk_max = fst[F_PK_MAX]
-    ist[I_NOUT] = 0
+    n_out = 0
     j = 0
     n = x.shape[0]
     while j < n:
@@ -749,7 +821,6 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
             check = 0.0
             for p in range(dec):
                 v = x[j + p]
-                raw[(i + p) & mask_raw] = v
                 check += v - v  # NaN as soon as one sample is NaN or inf
                 c_sum += w_cur[p] * v
                 n_sum += w_next[p] * v
@@ -792,14 +863,16 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
                     ist[I_HOLD_END] = hold_end
                     ist[I_HOLD_POS] = hold_pos
                     fst[F_HOLD_VAL] = hold_val
+                    _to_ring(raw, mask_raw, x[copied:j], i0 + copied)
+                    copied = j
                     _on_event(st, EV_GAP)
+                    n_out = _drain(st, out, n_out)
                     pk_max = 0.0
                     pk_time = 0
                     hold_at = ist[I_HOLD_AT]
                     next_event = ist[I_NEXT_EVENT]
                     restart = 1
                 block_bad = 1
-            raw[i & mask_raw] = v
             j += 1
             if phase < dec - 1:
                 phase += 1
@@ -882,7 +955,10 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
             ist[I_HOLD_END] = hold_end
             ist[I_HOLD_POS] = hold_pos
             fst[F_HOLD_VAL] = hold_val
+            _to_ring(raw, mask_raw, x[copied:j], i0 + copied)
+            copied = j
             _on_event(st, event)
+            n_out = _drain(st, out, n_out)
             hold_at = ist[I_HOLD_AT]
             hold_end = ist[I_HOLD_END]
             hold_pos = ist[I_HOLD_POS]
@@ -890,6 +966,7 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
             next_event = ist[I_NEXT_EVENT]
         i += 1
 
+    _to_ring(raw, mask_raw, x[copied:], i0 + copied)
     zi[0, 0] = z00
     zi[0, 1] = z01
     zi[1, 0] = z10
@@ -912,14 +989,18 @@ def rpeaks_process(x: np.ndarray, st, filt) -> int:
     fst[F_SUM] = s
     fst[F_M_LAST] = f_last
     fst[F_PK_MAX] = pk_max
-    return ist[I_NOUT]
+    return n_out
 
 
 @jit
-def rpeaks_finish(st) -> int:
-    """End of stream: decide pending candidates and run a last search-back."""
-    ist = st[1]
-    ist[I_NOUT] = 0
+def rpeaks_finish(state: np.ndarray, out: np.ndarray) -> int:
+    """End of stream: decide pending candidates and run a last search-back.
+
+    Writes the peaks this confirms to ``out`` (room for :data:`PEAK_CAP`) and
+    returns their number.
+    """
+    st = state[0]
+    ist = st.ist[:]
     ist[I_NOW] = ist[I_N] - 1
     if ist[I_RESTART] == 0:
         _flush_pending(st)
@@ -928,4 +1009,4 @@ def rpeaks_finish(st) -> int:
     if ist[I_LEARNING] == 0 and ist[I_NCAND] > 0 and ist[I_SB_REF] >= 0:
         _searchback(st, ist[I_N])
     ist[I_RESTART] = 1
-    return ist[I_NOUT]
+    return _drain(st, out, 0)

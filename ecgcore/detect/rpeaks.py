@@ -24,8 +24,6 @@ __all__ = ["FS_MAX_HZ", "FS_MIN_HZ", "RPeakDetector", "detect_r_peaks"]
 FS_MIN_HZ = 100.0
 FS_MAX_HZ = 2000.0
 
-_CAND_CAPACITY = 64
-
 
 @dataclass(frozen=True)
 class _Tuning:
@@ -114,11 +112,11 @@ def _sections(sos: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=32)
-def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, tuple[np.ndarray, ...], int, int]:
-    """Kernel parameters, filter arrays, and the internal and raw ring sizes.
+def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Kernel parameters (ring sizes included) and the filter arrays.
 
     Cached per (fs, tuning); the arrays are read-only (each detector copies
-    the filter state it modifies).
+    them into its state record).
     """
     dec = max(1, int(fs // tuning.min_rate_hz))
     fs_i = fs / dec
@@ -164,10 +162,19 @@ def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, tuple[np.ndarra
     # the learning queue is decided at its end: its peaks must still be in the ring
     ring_raw = 1 << int(np.ceil(np.log2(full(max(tuning.ring_s, tuning.learn_s + 2.0)))))
     ring_int = 1 << int(np.ceil(np.log2(internal(2.0) + w + k)))
+    for name, size, cap in (
+        ("decimation factor", dec, _k.DEC_CAP),
+        ("internal ring", ring_int, _k.RING_CAP),
+        ("raw ring", ring_raw, _k.RAW_CAP),
+    ):
+        if size > cap:
+            raise SignalError(f"R-peak detector at fs={fs} Hz: {name} {size} exceeds {cap}")
+    p[_k.P_RING_SIZE] = ring_int
+    p[_k.P_RAW_SIZE] = ring_raw
     filt = (sos, zi_unit, w_cur, w_next)
     for a in (p, *filt):
         a.setflags(write=False)
-    return p, filt, ring_int, ring_raw
+    return p, filt
 
 
 class RPeakDetector:
@@ -200,26 +207,21 @@ class RPeakDetector:
     def _setup(self, fs: float, tuning: _Tuning) -> None:
         self.fs = check_fs(fs, low=FS_MIN_HZ, high=FS_MAX_HZ)
         self._tuning = tuning
-        self._par, (sos, zi_unit, w_cur, w_next), ring_int, ring_raw = _parameters(self.fs, tuning)
-        self._filt = (sos, np.zeros_like(zi_unit), zi_unit, w_cur, w_next)
-        self._ist = np.zeros(_k.N_ISTATE, dtype=np.int64)
-        self._fst = np.zeros(_k.N_FSTATE)
-        self._cand = np.zeros((_CAND_CAPACITY, _k.N_CCOLS))
-        self._bufs = np.zeros((_k.N_BUFS, _k.NBUF))
-        self._rings = np.zeros((_k.N_RINGS, ring_int))
-        self._raw = np.zeros(ring_raw)
+        self._par, self._filt = _parameters(self.fs, tuning)
+        self._state = np.zeros(1, dtype=_k.STATE_DTYPE)
         self.reset()
 
     def reset(self) -> None:
         """Forget the stream: the next sample is sample 0 of a new stream."""
-        self._filt[1][:] = 0.0
-        self._fst[:] = 0.0
-        self._cand[:] = 0.0
-        self._bufs[:] = 0.0
-        self._rings[:] = 0.0
-        self._raw[:] = 0.0
-        i = self._ist
-        i[:] = 0
+        self._state[:] = 0  # every field, rings and buffers included
+        st = self._state[0]
+        sos, zi_unit, w_cur, w_next = self._filt
+        st["par"][:] = self._par
+        st["sos"][:] = sos
+        st["zi_unit"][:] = zi_unit
+        st["w_cur"][: w_cur.shape[0]] = w_cur
+        st["w_next"][: w_next.shape[0]] = w_next
+        i = st["ist"]
         i[_k.I_RESTART] = 1
         i[_k.I_LAST_QRS] = -1
         i[_k.I_SB_REF] = -1
@@ -228,20 +230,24 @@ class RPeakDetector:
         i[_k.I_LEARN_END] = -1
         i[_k.I_HOLD_AT] = -1
         i[_k.I_NEXT_EVENT] = 1 << 62
-        self._fst[_k.F_SB_INTERVAL] = 1.5 * self._par[_k.P_RR_INIT]
+        st["fst"][_k.F_SB_INTERVAL] = 1.5 * self._par[_k.P_RR_INIT]
         self._finished = False
 
     @property
     def n_samples(self) -> int:
         """Number of samples processed since the start (or the last reset)."""
-        return int(self._ist[_k.I_N])
+        return int(self._state[0]["ist"][_k.I_N])
 
-    def _state(self, n: int) -> tuple[np.ndarray, ...]:
+    def _out(self, n: int) -> np.ndarray:
+        """Room for the peaks ``n`` new samples can confirm.
+
+        Emitted peaks are at least half the refractory period apart and lie
+        within the raw ring or the new samples; the end of the stream confirms
+        at most PEAK_CAP.
+        """
         spacing = max(1, int(self._par[_k.P_REFRACT]) // 2)
-        out = np.empty((n + self._raw.shape[0]) // spacing + 8, dtype=np.int64)
-        return (
-            self._par, self._ist, self._fst, self._cand, self._bufs, self._rings, self._raw, out
-        )  # fmt: skip
+        size = (n + int(self._par[_k.P_RAW_SIZE])) // spacing + 8
+        return np.empty(max(size, _k.PEAK_CAP), dtype=np.int64)
 
     def process(self, chunk: Any) -> np.ndarray:
         """Feed the next samples (1-D, mV); return the R-peaks confirmed so far.
@@ -254,18 +260,18 @@ class RPeakDetector:
         if self._finished:
             raise SignalError("RPeakDetector.process() after finish(); call reset() first")
         x = as_signal_1d(chunk, "chunk")
-        st = self._state(x.shape[0])
-        n = _k.rpeaks_process(x, st, self._filt)
-        return st[-1][:n].copy()
+        out = self._out(x.shape[0])
+        n = _k.rpeaks_process(x, self._state, out)
+        return out[:n].copy()
 
     def finish(self) -> np.ndarray:
         """End of stream: return the R-peaks still pending (int64 sample indices)."""
         if self._finished:
             return np.empty(0, dtype=np.int64)
-        st = self._state(0)
-        n = _k.rpeaks_finish(st)
+        out = self._out(0)
+        n = _k.rpeaks_finish(self._state, out)
         self._finished = True
-        return st[-1][:n].copy()
+        return out[:n].copy()
 
 
 def _detector(fs: float, tuning: _Tuning | None = None, **changes: Any) -> RPeakDetector:

@@ -136,3 +136,23 @@ def test_band_pass_sections_are_padded_or_refused() -> None:
     wide = FilterSpec(highpass_hz=5.0, lowpass_hz=30.0, highpass_order=4, lowpass_order=4)
     with pytest.raises(SignalError, match="at most 2 second-order sections"):
         _detector(250.0, band=wide)
+
+
+@pytest.mark.parametrize("fs", [100.0, 199.99, 200.0, 360.0, 1024.0, 1999.99, 2000.0])
+def test_rings_fit_the_state_record_at_every_rate(fs: float) -> None:
+    # the state record has fixed capacities; every accepted fs must fit them
+    from ecgcore.detect import _rpeaks_numba as k
+    from ecgcore.detect.rpeaks import _parameters, _Tuning
+
+    par, filt = _parameters(fs, _Tuning())
+    assert filt[2].shape[0] == par[k.P_D] <= k.DEC_CAP
+    for size, cap in ((par[k.P_RING_SIZE], k.RING_CAP), (par[k.P_RAW_SIZE], k.RAW_CAP)):
+        assert size <= cap
+        assert int(size) & (int(size) - 1) == 0  # a power of two: positions are masked
+
+
+def test_a_longer_history_than_the_state_record_holds_is_refused() -> None:
+    from ecgcore.detect.rpeaks import _detector
+
+    with pytest.raises(SignalError, match="raw ring 65536 exceeds 32768"):
+        _detector(2000.0, ring_s=30.0)
