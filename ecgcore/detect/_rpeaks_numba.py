@@ -729,11 +729,16 @@ def _to_ring(raw: np.ndarray, mask: int, x: np.ndarray, first: int) -> None:
     """Copy the samples ``x`` (the first is sample ``first``) into the raw ring.
 
     The hot loop defers these copies to the events that read the ring and to
-    the end of the chunk, which keeps a store out of its per-sample work.
+    the end of the chunk, which keeps a store out of its per-sample work; the
+    copy is at most two contiguous slices (the ring wraps once at most).
     """
+    size = mask + 1
     n = x.shape[0]
-    for j in range(max(0, n - (mask + 1)), n):
-        raw[(first + j) & mask] = x[j]
+    lo = max(0, n - size)  # older samples would be overwritten anyway
+    pos = (first + lo) & mask
+    head = min(n - lo, size - pos)
+    raw[pos : pos + head] = x[lo : lo + head]
+    raw[: n - lo - head] = x[lo + head : n]
 
 
 @jit
