@@ -823,13 +823,14 @@ def rpeaks_process(x: np.ndarray, state: np.ndarray, out: np.ndarray) -> int:
             # fast path: a whole block of this chunk; taken if all its samples are finite
             c_sum = 0.0
             n_sum = 0.0
-            check = 0.0
             for p in range(dec):
                 v = x[j + p]
-                check += v - v  # NaN as soon as one sample is NaN or inf
                 c_sum += w_cur[p] * v
                 n_sum += w_next[p] * v
-            fast = check == 0.0
+            # every sample has a positive weight in c_sum, so it is finite only if
+            # they all are (or it overflowed: then the per-sample path below, which
+            # adds up the same products in the same order, takes the block)
+            fast = c_sum - c_sum == 0.0
             if fast:
                 cur = c_sum
                 nxt = n_sum
