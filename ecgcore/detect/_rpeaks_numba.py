@@ -562,14 +562,15 @@ def _slope_features(st, pos: int) -> tuple[float, float]:
     vmin = 0.0
     tmax = 0
     tmin = 0
+    # selects rather than branches: which sample holds the extreme is unpredictable
     for t in range(m - int(par[P_BLS_WIN]) + 1, m + 1):
         v = d_ring[t & mask]
-        if v > vmax:
-            vmax = v
-            tmax = t
-        elif v < vmin:
-            vmin = v
-            tmin = t
+        up = v > vmax
+        down = v < vmin
+        tmax = t if up else tmax
+        tmin = t if down else tmin
+        vmax = v if up else vmax
+        vmin = v if down else vmin
     vmin = -vmin
     qrs_like = vmax > vmin / 8.0 and vmin > vmax / 8.0 and abs(tmax - tmin) < par[P_BLS_PAIR]
     return max(vmax, vmin), 0.0 if qrs_like else 1.0
