@@ -47,6 +47,7 @@ __all__ = [
     "TEST_COLUMNS",
     "BeatComparison",
     "BeatSummary",
+    "QrsScores",
     "aami_class",
     "compare_beats",
     "summarize_beats",
@@ -67,12 +68,35 @@ _NOT_COUNTED = "*"  # test beat during reference VF: ignored, as in bxb
 _HUGE = 1 << 62
 
 
-def _ratio(num: int, den: int) -> float:
+def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
 
+class QrsScores:
+    """QRS Se, +P and F1 from the counts ``tp``, ``fn``, ``fp`` of a subclass."""
+
+    tp: int
+    fn: int
+    fp: int
+
+    @property
+    def se(self) -> float:
+        """QRS sensitivity TP / (TP + FN), 0..1 (NaN when undefined)."""
+        return _ratio(self.tp, self.tp + self.fn)
+
+    @property
+    def ppv(self) -> float:
+        """QRS positive predictivity TP / (TP + FP), 0..1 (NaN when undefined)."""
+        return _ratio(self.tp, self.tp + self.fp)
+
+    @property
+    def f1(self) -> float:
+        """QRS F1 = 2 TP / (2 TP + FN + FP), 0..1 (NaN when undefined)."""
+        return _ratio(2 * self.tp, 2 * self.tp + self.fn + self.fp)
+
+
 @dataclass(frozen=True)
-class BeatComparison:
+class BeatComparison(QrsScores):
     """Result of an EC57 beat-by-beat comparison.
 
     Attributes
@@ -110,21 +134,6 @@ class BeatComparison:
     def fp(self) -> int:
         """Test beats without a matching reference beat."""
         return int(self._m()[_O, :_O].sum())
-
-    @property
-    def se(self) -> float:
-        """QRS sensitivity TP / (TP + FN), 0..1 (NaN when undefined)."""
-        return _ratio(self.tp, self.tp + self.fn)
-
-    @property
-    def ppv(self) -> float:
-        """QRS positive predictivity TP / (TP + FP), 0..1 (NaN when undefined)."""
-        return _ratio(self.tp, self.tp + self.fp)
-
-    @property
-    def f1(self) -> float:
-        """QRS F1 = 2 TP / (2 TP + FN + FP), 0..1 (NaN when undefined)."""
-        return _ratio(2 * self.tp, 2 * self.tp + self.fn + self.fp)
 
     # -- ectopic beat classes (bxb definitions) -------------------------------
     def _class_counts(self, cls: int) -> tuple[int, int, int, int]:

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ecgcore.benchmarks.ec57 import QrsScores
+
 __all__ = ["BenchmarkResult", "DetectRow", "DetectorState", "GrossRow", "gross_rows"]
 
 
@@ -14,29 +16,11 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
 
-class _Scores:
+class _Scores(QrsScores):
     """Se, +P, F1 and throughput from counts (shared by record and gross rows)."""
 
-    tp: int
-    fn: int
-    fp: int
     seconds: float
     n_samples: int
-
-    @property
-    def se(self) -> float:
-        """QRS sensitivity, 0..1."""
-        return _ratio(self.tp, self.tp + self.fn)
-
-    @property
-    def ppv(self) -> float:
-        """QRS positive predictivity, 0..1."""
-        return _ratio(self.tp, self.tp + self.fp)
-
-    @property
-    def f1(self) -> float:
-        """F1 score, 0..1."""
-        return _ratio(2 * self.tp, 2 * self.tp + self.fn + self.fp)
 
     @property
     def msamples_per_s(self) -> float:
