@@ -419,6 +419,27 @@ def _accept_qrs(st, pos: int, val: float, der: float) -> None:
 
 
 @jit
+def _best_kept(st) -> int:
+    """Index of the largest kept candidate search-back may accept (-1: none).
+
+    Baseline shifts and candidates closer than ``sb_min_gap`` to the last QRS
+    are left out; of equal values the earliest wins.
+    """
+    par = st.par[:]
+    ist = st.ist[:]
+    cand = st.cand[:]
+    best = -1
+    best_val = -np.inf
+    for c in range(ist[I_NCAND]):
+        if cand[c, C_BLS] != 0.0 or cand[c, C_POS] - ist[I_LAST_QRS] < par[P_SB_MIN_GAP]:
+            continue
+        if cand[c, C_VAL] > best_val:
+            best_val = cand[c, C_VAL]
+            best = c
+    return best
+
+
+@jit
 def _searchback(st, now: int) -> None:
     """Accept missed beats among the kept candidates while the RR rule calls for it."""
     par = st.par[:]
@@ -436,18 +457,10 @@ def _searchback(st, now: int) -> None:
         while extra > interval and factor > SB_FACTOR_MIN:
             factor *= 0.5
             extra -= interval
-        limit = fst[F_THRESH] * factor
-        nc = ist[I_NCAND]
-        best = -1
-        best_val = limit
-        for c in range(nc):
-            if cand[c, C_BLS] != 0.0 or cand[c, C_POS] - ist[I_LAST_QRS] < par[P_SB_MIN_GAP]:
-                continue
-            if cand[c, C_VAL] > best_val:
-                best_val = cand[c, C_VAL]
-                best = c
-        if best < 0:
+        best = _best_kept(st)
+        if best < 0 or cand[best, C_VAL] <= fst[F_THRESH] * factor:
             return
+        nc = ist[I_NCAND]
         _accept_qrs(st, int(cand[best, C_POS]), cand[best, C_VAL], cand[best, C_DER])
         # keep only the candidates after the accepted one
         k = 0
@@ -679,10 +692,8 @@ def _next_event(st) -> None:
     elif ist[I_NCAND] > 0 and ist[I_SB_REF] >= 0:
         # the first sample at which search-back accepts the best kept candidate:
         # its threshold factor halves for every interval without a beat
-        best = 0.0
-        for c in range(ist[I_NCAND]):
-            if cand[c, C_BLS] == 0.0 and cand[c, C_POS] - ist[I_LAST_QRS] >= par[P_SB_MIN_GAP]:
-                best = max(best, cand[c, C_VAL])
+        c = _best_kept(st)
+        best = max(0.0, cand[c, C_VAL]) if c >= 0 else 0.0
         factor = par[P_SB_FACTOR]
         steps = 1
         while fst[F_THRESH] * factor >= best and factor > SB_FACTOR_MIN:
