@@ -17,6 +17,7 @@ from ecgcore.grading import (
     standard_leads_mv,
 )
 from ecgcore.grading.settings import limb_lead_gains
+from ecgcore.quality import compute_indices
 from tests.grading.conftest import make_recording
 
 #: The codes the issue lists, in its order.
@@ -146,6 +147,29 @@ def test_recorder_settling_is_not_baseline_wander(sim_signals) -> None:
     assert "BASELINE_WANDER" not in _codes(make_recording(settling))
     wave = sim_signals + 1.5 * np.sin(2 * np.pi * 0.15 * t)[:, None]
     assert "BASELINE_WANDER" in _codes(make_recording(wave))
+
+
+def test_a_qrs_at_the_cut_is_not_wander() -> None:
+    """Tall QRS complexes on a flat line, one of them exactly where the wander index's
+    edge cut falls: the index stays small (on the raw lead, the zero-phase low-pass
+    mirrors that QRS into its padding and reads a step), while the same beats on a slow
+    3 mV wave are wander, and a gap is never bridged."""
+    from ecgcore.grading.artefacts import baseline_inner_mv
+
+    fs = 500.0
+    t = np.arange(round(10 * fs)) / fs
+    phase = ((t + 0.5) % 1.0) - 0.5  # R peaks on the whole seconds, so at the 1 s cut
+    beats = 3.0 * np.exp(-0.5 * (phase / 0.012) ** 2) - 0.8 * np.exp(-0.5 * (phase / 0.02) ** 2)
+    x = np.column_stack([beats, -beats])
+    raw = compute_indices(x[500:-500], fs, names=("baseline_mv",))["baseline_mv"]
+    assert raw.min() > 1.0  # what the raw index makes of the beats alone
+    assert baseline_inner_mv(x, fs).max() < 0.2
+    wave = x + 1.5 * np.sin(2 * np.pi * 0.15 * t)[:, None]
+    assert (baseline_inner_mv(wave, fs) > 2.5).all()
+    gap = wave.copy()
+    gap[2000:2100] = np.nan  # the longest finite stretch (4.2-10 s) is measured alone
+    expect = baseline_inner_mv(wave[2100:], fs)
+    np.testing.assert_allclose(baseline_inner_mv(gap, fs), expect, atol=0.02)
 
 
 def test_low_amplitude(sim_signals) -> None:
