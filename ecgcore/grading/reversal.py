@@ -39,7 +39,16 @@ Chest electrodes (horizontal plane) - :func:`precordial_features`
       a population regression (a swapped lead does not fit);
     * for each of the 15 interchanges, how much smoother the neighbour
       correlations (QRS-T and QRS) and the R, S and R/S progressions become if
-      the two leads are put back: each hypothesis tested on the record itself.
+      the two leads are put back: each hypothesis tested on the record itself;
+    * the same swap-back test on cues of the continuity of V1-V6
+      (:func:`continuity_gains`): the path length through the angles between
+      neighbouring leads (QRS-T, QRS) and between their principal-component
+      loadings (the near-dipole heart makes the chest leads' directions rotate
+      steadily from V1 to V6), the rise and single fall of the QRS amplitude,
+      each inner lead's distance from the mean of its neighbours, and the total
+      population-reconstruction error. Adjacent leads are alike, so their
+      interchange moves the correlations little; the angles do not compress
+      small differences the way correlations near 1 do.
 
     None of these changes under a limb reversal (limb leads become plus or
     minus one another; the chest leads keep Wilson's terminal), so a limb
@@ -72,6 +81,7 @@ __all__ = [
     "PRECORDIAL_CLASSES",
     "PlacementResult",
     "check_placement",
+    "continuity_gains",
     "limb_features",
     "neutral_swap",
     "neutral_swap_finding",
@@ -224,7 +234,7 @@ def limb_features(mb: MedianBeats) -> np.ndarray:
 
 
 def precordial_features(mb: MedianBeats, recon: np.ndarray) -> np.ndarray:
-    """Horizontal-plane cues (122 numbers).
+    """Horizontal-plane cues (212 numbers).
 
     Invariant under the limb reversals of :data:`ecgcore.grading.swaps.LIMB_PERMUTATIONS`.
 
@@ -264,7 +274,91 @@ def precordial_features(mb: MedianBeats, recon: np.ndarray) -> np.ndarray:
     f += list(reconstruction_errors(whole, recon))
     f += _swap_gains(w, balance)  # QRS-T shapes, R/S balance
     f += _swap_gains(q, rn)[:15] + _swap_gains(w, sn)[15:]  # QRS shapes; R and S sizes
+    f += continuity_gains(mb)
+    # the same hypotheses tested on the population reconstruction: the total error of
+    # the six chest leads, each from the other five, with the pair put back
+    f += _pair_gains(
+        lambda p: float(reconstruction_errors(whole[:, [*range(6), *(6 + p)]], recon).sum())
+    )
     return np.asarray(f, dtype=np.float64)
+
+
+def _pair_gains(cost) -> list[float]:
+    """``cost(identity) - cost(order with one pair put back)`` for each of the 15 pairs.
+
+    ``cost`` takes an order of the six chest columns (a permutation as an integer
+    array) and returns how badly that arrangement fits a normal chest sequence.
+    """
+    base = cost(np.arange(6))
+    out = []
+    for a, b in _PAIRS:
+        p = np.arange(6)
+        p[a], p[b] = b, a
+        out.append(base - cost(p))
+    return out
+
+
+def _lead_angles(x: np.ndarray) -> np.ndarray:
+    """Angles (radians) between the chest leads' vectors, (6, 6).
+
+    ``x`` is samples x 6. The angle, unlike the correlation it is taken from, adds up
+    along a path and does not compress small differences (cos 5 deg and cos 10 deg
+    differ by 1 %): the path V1-V6 through the leads is shortest in the true order.
+    """
+    c = np.corrcoef(x.T)
+    c = np.where(np.isfinite(c), c, 0.0)
+    return np.arccos(np.clip(c, -1.0, 1.0))
+
+
+def _loading_angles(x: np.ndarray, rank: int = 3) -> np.ndarray:
+    """Angles between the chest leads' loadings on the first ``rank`` principal components.
+
+    The heart's electrical activity is close to a dipole, so the six chest leads span
+    about three dimensions; each lead's loading vector in that space is its lead
+    direction, freed of the noise outside it. The loadings rotate steadily from V1 to
+    V6 (the electrodes go round the chest), so an interchange shows as a step back.
+    """
+    xc = x - x.mean(axis=0)
+    _, sv, vt = np.linalg.svd(xc, full_matrices=False)
+    load = (vt[:rank] * sv[:rank, None]).T  # (6, rank)
+    norm = np.linalg.norm(load, axis=1, keepdims=True)
+    u = load / np.where(norm > 0, norm, 1.0)
+    return np.arccos(np.clip(u @ u.T, -1.0, 1.0))
+
+
+def continuity_gains(mb: MedianBeats) -> list[float]:
+    """Swap-back gains of the continuity of V1-V6 (75 numbers, 15 per cue).
+
+    Cues, each tested on the record's own rearrangements: the length of the path
+    V1-V6 through the angles between the leads over QRS-T and over QRS; the same
+    through the leads' principal-component loadings over QRS-T; the QRS peak-to-peak
+    amplitude's departures from a single rise and fall; and how far each inner lead
+    lies from the mean of its two neighbours (the electrodes are evenly spaced, so
+    each chest lead is close to the interpolation of its neighbours).
+    """
+    w = mb.qrs_t[:, 6:]
+    q = mb.qrs[:, 6:]
+    out: list[float] = []
+    for angles in (_lead_angles(w), _lead_angles(q), _loading_angles(w)):
+        out += _pair_gains(lambda p, a=angles: float(a[p[:-1], p[1:]].sum()))
+    pp = np.ptp(q, axis=0)
+    pp = pp / (pp.max() + 1e-6)
+
+    def unimodal(p: np.ndarray) -> float:
+        # amplitude normally rises to a peak (V2-V4) and falls: total variation
+        # beyond the one rise and fall the peak needs
+        v = pp[p]
+        return float(np.abs(np.diff(v)).sum() - (2 * v.max() - v[0] - v[-1]))
+
+    out += _pair_gains(unimodal)
+    scale = np.linalg.norm(w) / np.sqrt(6) + 1e-6
+
+    def interp(p: np.ndarray) -> float:
+        v = w[:, p]
+        return float(np.linalg.norm(v[:, 1:-1] - (v[:, :-2] + v[:, 2:]) / 2, axis=0).sum())
+
+    out += [g / scale for g in _pair_gains(interp)]
+    return out
 
 
 _PAIRS = [(a, b) for a in range(6) for b in range(a + 1, 6)]

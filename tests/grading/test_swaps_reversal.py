@@ -17,6 +17,7 @@ from ecgcore.grading.beats import beat_peaks
 from ecgcore.grading.reversal import (
     _chest_plane_direction,
     _frontal_xy,
+    continuity_gains,
     limb_features,
     neutral_swap,
     precordial_features,
@@ -215,3 +216,22 @@ def test_chest_plane_direction_moves_with_the_left_arm_and_leg() -> None:
     swapped = apply_swap(w, "LA_LL")
     c2, s2, _, _ = _chest_plane_direction(_frontal_xy(swapped), swapped[:, 6:])
     assert c2 == pytest.approx(-0.5, abs=1e-6) and s2 == pytest.approx(np.sqrt(3) / 2, abs=1e-6)
+
+
+def test_continuity_cues_point_at_the_interchanged_adjacent_pair(sim_signals) -> None:
+    """On a simulated record in order, putting any pair back only lengthens the path
+    V1-V6 (angles over QRS-T and QRS, PCA loadings) and the interpolation error; with
+    one adjacent pair interchanged, that pair's swap-back gain is positive and the
+    largest of the 15 in each of those cues."""
+    mb = median_beats(sim_signals, 500.0)
+    assert mb is not None
+    cues = (0, 1, 2, 4)  # angle paths QRS-T, QRS, loadings; interpolation
+    clean = np.asarray(continuity_gains(mb)).reshape(5, 15)
+    assert (clean[list(cues)] < 0).all()
+    for a in range(5):
+        swap = f"V{a + 1}_V{a + 2}"
+        gains = np.asarray(continuity_gains(swapped_beats(mb, swap))).reshape(5, 15)
+        pair = PRECORDIAL_SWAPS.index(swap)
+        for c in cues:
+            assert int(np.argmax(gains[c])) == pair, (swap, c)
+            assert gains[c, pair] > 0
