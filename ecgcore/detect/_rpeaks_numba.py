@@ -135,7 +135,8 @@ I_NRR = 21  # RR intervals seen
 I_NEXT_EVENT = 22  # next sample at which a timer (release, learning, search-back) is due
 I_EMIT_POS = 23  # position of a hump that ended when a timer was due
 I_HOLD_END = 24  # sample at which the held candidate is released
-N_ISTATE = 25
+I_SLOPE_POS = 25  # candidate whose slope features F_SLOPE_* hold (-1: none)
+N_ISTATE = 26
 
 # float state
 F_CUR = 0  # decimator: weighted sum of the current block
@@ -152,7 +153,9 @@ F_LASTMAX = 10  # largest |d| of the last QRS
 F_SB_INTERVAL = 11  # search-back interval (f)
 F_EMIT_VAL = 12  # feature peak of the hump that just ended
 F_RR_MEDIAN = 13  # median of the last 8 RR intervals (f; 0 until the first)
-N_FSTATE = 14
+F_SLOPE_DER = 14  # largest |d| of candidate I_SLOPE_POS
+F_SLOPE_BLS = 15  # baseline-shift flag of candidate I_SLOPE_POS
+N_FSTATE = 16
 
 # candidate columns
 C_POS = 0
@@ -565,7 +568,13 @@ def _slope_features(st, pos: int) -> tuple[float, float]:
     Hamilton's check: a QRS has a positive and a negative slope of comparable
     size (within 8x) less than 150 ms apart in the window ending at the
     feature peak; otherwise the candidate is a baseline shift (flag 1.0).
+    The features of the last candidate asked for are kept: a strong candidate
+    is asked when it is held and again when it is released.
     """
+    ist = st.ist[:]
+    fst = st.fst[:]
+    if ist[I_SLOPE_POS] == pos:
+        return fst[F_SLOPE_DER], fst[F_SLOPE_BLS]
     par = st.par[:]
     rings = st.rings[:]
     d_ring = rings[R_D]
@@ -586,7 +595,10 @@ def _slope_features(st, pos: int) -> tuple[float, float]:
         vmin = v if down else vmin
     vmin = -vmin
     qrs_like = vmax > vmin / 8.0 and vmin > vmax / 8.0 and abs(tmax - tmin) < par[P_BLS_PAIR]
-    return max(vmax, vmin), 0.0 if qrs_like else 1.0
+    ist[I_SLOPE_POS] = pos
+    fst[F_SLOPE_DER] = max(vmax, vmin)
+    fst[F_SLOPE_BLS] = 0.0 if qrs_like else 1.0
+    return fst[F_SLOPE_DER], fst[F_SLOPE_BLS]
 
 
 @jit

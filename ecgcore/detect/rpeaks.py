@@ -229,6 +229,7 @@ class RPeakDetector:
         i[_k.I_LEARNING] = 1
         i[_k.I_LEARN_END] = -1
         i[_k.I_HOLD_AT] = -1
+        i[_k.I_SLOPE_POS] = -1
         i[_k.I_NEXT_EVENT] = 1 << 62
         st["fst"][_k.F_SB_INTERVAL] = 1.5 * self._par[_k.P_RR_INIT]
         self._finished = False
