@@ -16,6 +16,7 @@ import scipy.signal
 
 from ecgcore._validate import as_signal_1d, check_fs
 from ecgcore.detect import _rpeaks_numba as _k
+from ecgcore.detect import _rpeaks_state as _s
 from ecgcore.errors import SignalError
 from ecgcore.filters import FilterSpec, design_filter
 
@@ -102,12 +103,12 @@ def _feature_delay(
 
 def _sections(sos: np.ndarray) -> np.ndarray:
     """The band-pass as exactly the kernel's two sections (a pass-through one added)."""
-    if sos.shape[0] > _k.N_SECTIONS:
+    if sos.shape[0] > _s.N_SECTIONS:
         raise SignalError(
-            f"detector band-pass: expected at most {_k.N_SECTIONS} second-order sections "
+            f"detector band-pass: expected at most {_s.N_SECTIONS} second-order sections "
             f"(a 4th-order band-pass), got {sos.shape[0]}"
         )
-    through = np.tile([1.0, 0.0, 0.0, 1.0, 0.0, 0.0], (_k.N_SECTIONS - sos.shape[0], 1))
+    through = np.tile([1.0, 0.0, 0.0, 1.0, 0.0, 0.0], (_s.N_SECTIONS - sos.shape[0], 1))
     return np.ascontiguousarray(np.vstack([sos, through]))
 
 
@@ -132,45 +133,45 @@ def _parameters(fs: float, tuning: _Tuning) -> tuple[np.ndarray, tuple[np.ndarra
 
     w = int(internal(tuning.window_s))
     k = int(internal(tuning.deriv_s))
-    p = np.zeros(_k.N_PARAMS)
-    p[_k.P_D] = dec
-    p[_k.P_W] = w
-    p[_k.P_K] = k
-    p[_k.P_PREBLANK] = internal(tuning.preblank_s)
-    p[_k.P_PREBLANK_STRONG] = internal(tuning.preblank_strong_s)
-    p[_k.P_STRONG] = tuning.strong
-    p[_k.P_STRONG_SLOPE] = tuning.strong_slope
-    p[_k.P_STRONG_EARLY] = full(tuning.strong_early_s)
-    p[_k.P_PEAK_TIMEOUT] = internal(tuning.peak_timeout_s)
-    p[_k.P_BLS_WIN] = internal(tuning.bls_win_s)
-    p[_k.P_BLS_PAIR] = tuning.bls_pair_s * fs_i
-    p[_k.P_TWAVE] = full(tuning.twave_s)
-    p[_k.P_TWAVE_RATIO] = tuning.twave_ratio
-    p[_k.P_TH] = tuning.threshold
-    p[_k.P_DELAY] = _feature_delay(sos, fs, k=k, w=w, w_cur=w_cur, w_next=w_next)
-    p[_k.P_REFINE_BEFORE] = full(tuning.refine_before_s)
-    p[_k.P_REFINE_AFTER] = full(tuning.refine_after_s)
-    p[_k.P_BASE_SPAN] = full(tuning.base_span_s)
-    p[_k.P_FLOOR] = tuning.floor_mv
-    p[_k.P_SB_FACTOR] = tuning.searchback_factor
-    p[_k.P_REFRACT] = full(tuning.refractory_s)
-    p[_k.P_LEARN] = full(tuning.learn_s)
-    p[_k.P_LEARN_BIN] = full(tuning.learn_s / _k.NBUF)
-    p[_k.P_RR_INIT] = full(tuning.rr_init_s)
-    p[_k.P_RR_MAX] = full(tuning.rr_max_s)
-    p[_k.P_SB_MIN_GAP] = full(tuning.searchback_min_gap_s)
+    p = np.zeros(_s.N_PARAMS)
+    p[_s.P_D] = dec
+    p[_s.P_W] = w
+    p[_s.P_K] = k
+    p[_s.P_PREBLANK] = internal(tuning.preblank_s)
+    p[_s.P_PREBLANK_STRONG] = internal(tuning.preblank_strong_s)
+    p[_s.P_STRONG] = tuning.strong
+    p[_s.P_STRONG_SLOPE] = tuning.strong_slope
+    p[_s.P_STRONG_EARLY] = full(tuning.strong_early_s)
+    p[_s.P_PEAK_TIMEOUT] = internal(tuning.peak_timeout_s)
+    p[_s.P_BLS_WIN] = internal(tuning.bls_win_s)
+    p[_s.P_BLS_PAIR] = tuning.bls_pair_s * fs_i
+    p[_s.P_TWAVE] = full(tuning.twave_s)
+    p[_s.P_TWAVE_RATIO] = tuning.twave_ratio
+    p[_s.P_TH] = tuning.threshold
+    p[_s.P_DELAY] = _feature_delay(sos, fs, k=k, w=w, w_cur=w_cur, w_next=w_next)
+    p[_s.P_REFINE_BEFORE] = full(tuning.refine_before_s)
+    p[_s.P_REFINE_AFTER] = full(tuning.refine_after_s)
+    p[_s.P_BASE_SPAN] = full(tuning.base_span_s)
+    p[_s.P_FLOOR] = tuning.floor_mv
+    p[_s.P_SB_FACTOR] = tuning.searchback_factor
+    p[_s.P_REFRACT] = full(tuning.refractory_s)
+    p[_s.P_LEARN] = full(tuning.learn_s)
+    p[_s.P_LEARN_BIN] = full(tuning.learn_s / _s.NBUF)
+    p[_s.P_RR_INIT] = full(tuning.rr_init_s)
+    p[_s.P_RR_MAX] = full(tuning.rr_max_s)
+    p[_s.P_SB_MIN_GAP] = full(tuning.searchback_min_gap_s)
     # the learning queue is decided at its end: its peaks must still be in the ring
     ring_raw = 1 << int(np.ceil(np.log2(full(max(tuning.ring_s, tuning.learn_s + 2.0)))))
     ring_int = 1 << int(np.ceil(np.log2(internal(2.0) + w + k)))
     for name, size, cap in (
-        ("decimation factor", dec, _k.DEC_CAP),
-        ("internal ring", ring_int, _k.RING_CAP),
-        ("raw ring", ring_raw, _k.RAW_CAP),
+        ("decimation factor", dec, _s.DEC_CAP),
+        ("internal ring", ring_int, _s.RING_CAP),
+        ("raw ring", ring_raw, _s.RAW_CAP),
     ):
         if size > cap:
             raise SignalError(f"R-peak detector at fs={fs} Hz: {name} {size} exceeds {cap}")
-    p[_k.P_RING_SIZE] = ring_int
-    p[_k.P_RAW_SIZE] = ring_raw
+    p[_s.P_RING_SIZE] = ring_int
+    p[_s.P_RAW_SIZE] = ring_raw
     filt = (sos, zi_unit, w_cur, w_next)
     for a in (p, *filt):
         a.setflags(write=False)
@@ -208,7 +209,7 @@ class RPeakDetector:
         self.fs = check_fs(fs, low=FS_MIN_HZ, high=FS_MAX_HZ)
         self._tuning = tuning
         self._par, self._filt = _parameters(self.fs, tuning)
-        self._state = np.zeros(1, dtype=_k.STATE_DTYPE)
+        self._state = np.zeros(1, dtype=_s.STATE_DTYPE)
         self.reset()
 
     def reset(self) -> None:
@@ -222,22 +223,22 @@ class RPeakDetector:
         st["w_cur"][: w_cur.shape[0]] = w_cur
         st["w_next"][: w_next.shape[0]] = w_next
         i = st["ist"]
-        i[_k.I_RESTART] = 1
-        i[_k.I_LAST_QRS] = -1
-        i[_k.I_SB_REF] = -1
-        i[_k.I_LAST_EMIT] = -(1 << 40)
-        i[_k.I_LEARNING] = 1
-        i[_k.I_LEARN_END] = -1
-        i[_k.I_HOLD_AT] = -1
-        i[_k.I_SLOPE_POS] = -1
-        i[_k.I_NEXT_EVENT] = 1 << 62
-        st["fst"][_k.F_SB_INTERVAL] = 1.5 * self._par[_k.P_RR_INIT]
+        i[_s.I_RESTART] = 1
+        i[_s.I_LAST_QRS] = -1
+        i[_s.I_SB_REF] = -1
+        i[_s.I_LAST_EMIT] = -(1 << 40)
+        i[_s.I_LEARNING] = 1
+        i[_s.I_LEARN_END] = -1
+        i[_s.I_HOLD_AT] = -1
+        i[_s.I_SLOPE_POS] = -1
+        i[_s.I_NEXT_EVENT] = 1 << 62
+        st["fst"][_s.F_SB_INTERVAL] = 1.5 * self._par[_s.P_RR_INIT]
         self._finished = False
 
     @property
     def n_samples(self) -> int:
         """Number of samples processed since the start (or the last reset)."""
-        return int(self._state[0]["ist"][_k.I_N])
+        return int(self._state[0]["ist"][_s.I_N])
 
     def _out(self, n: int) -> np.ndarray:
         """Room for the peaks ``n`` new samples can confirm.
@@ -246,9 +247,9 @@ class RPeakDetector:
         within the raw ring or the new samples; the end of the stream confirms
         at most PEAK_CAP.
         """
-        spacing = max(1, int(self._par[_k.P_REFRACT]) // 2)
-        size = (n + int(self._par[_k.P_RAW_SIZE])) // spacing + 8
-        return np.empty(max(size, _k.PEAK_CAP), dtype=np.int64)
+        spacing = max(1, int(self._par[_s.P_REFRACT]) // 2)
+        size = (n + int(self._par[_s.P_RAW_SIZE])) // spacing + 8
+        return np.empty(max(size, _s.PEAK_CAP), dtype=np.int64)
 
     def process(self, chunk: Any) -> np.ndarray:
         """Feed the next samples (1-D, mV); return the R-peaks confirmed so far.

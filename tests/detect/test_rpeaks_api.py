@@ -141,7 +141,7 @@ def test_band_pass_sections_are_padded_or_refused() -> None:
 @pytest.mark.parametrize("fs", [100.0, 199.99, 200.0, 360.0, 1024.0, 1999.99, 2000.0])
 def test_rings_fit_the_state_record_at_every_rate(fs: float) -> None:
     # the state record has fixed capacities; every accepted fs must fit them
-    from ecgcore.detect import _rpeaks_numba as k
+    from ecgcore.detect import _rpeaks_state as k
     from ecgcore.detect.rpeaks import _parameters, _Tuning
 
     par, filt = _parameters(fs, _Tuning())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ecgcore.detect._rpeaks_numba import _median8, _median_of_9
+from ecgcore.detect._rpeaks_rules_numba import _median8, _median_of_9
 
 
 @pytest.mark.parametrize("seed", range(5))
