@@ -5,8 +5,7 @@ Two sources describe the rhythm:
 * beats (:class:`BeatRhythm`): each beat ``k`` labels the interval
   ``[t_k, t_{k+1})`` from its own class and the beats around it (at most
   ``lookahead_s`` ahead): ventricular runs (``VT`` above 100 bpm, ``IVR``
-  otherwise; in AF only when their RR intervals are steady, see
-  :data:`AF_RUN_CV`), ``AFIB``, ventricular ``B``igeminy and ``T``rigeminy,
+  otherwise), ``AFIB``, ventricular ``B``igeminy and ``T``rigeminy,
   supraventricular runs (``SVTA``), sinus rhythm by rate (``N``, ``SBR``
   below 60 bpm, ``STACH`` above 100 bpm, with 2 bpm hysteresis), and gaps
   (``PAUSE`` when the next beat comes after ``pause_s``, ``ASYS`` after
@@ -32,7 +31,6 @@ from typing import Final, NamedTuple
 import numpy as np
 
 __all__ = [
-    "AF_RUN_CV",
     "RHYTHM_CODES",
     "BeatRhythm",
     "Episode",
@@ -60,14 +58,6 @@ RHYTHM_CODES: Final[tuple[str, ...]] = (
     "P",
     "NOISE",
 )
-
-
-#: In atrial fibrillation, a run of beats called ventricular whose RR intervals
-#: vary more than this (coefficient of variation) stays ``AFIB``: ventricular
-#: tachycardia is regular, while aberrantly conducted AF beats (which a
-#: one-lead classifier often calls ventricular) keep the irregular AF rhythm.
-#: 0.15 is the bound of "steady intervals" used for fast regular rhythms below.
-AF_RUN_CV: Final = 0.15
 
 
 class Episode(NamedTuple):
@@ -194,9 +184,8 @@ class BeatRhythm:
                 run_t = t[lo + a : lo + b + 1]
                 rr = np.diff(run_t) / fs
                 rate = 60.0 / np.median(rr)
+                code = "VT" if rate > 100.0 else "IVR"
                 cv = np.std(rr) / np.mean(rr)
-                if not (af[k] and cv >= AF_RUN_CV):
-                    code = "VT" if rate > 100.0 else "IVR"
                 regular_vt = bool(cv < 0.2 and np.mean(regular[lo + a + 1 : lo + b + 1]) >= 0.8)
         if not regular_vt:
             # fast, steady and monomorphic around the beat, whatever its class:

@@ -55,23 +55,6 @@ def test_ventricular_runs_fast_and_slow() -> None:
     assert codes[4:8] == ["IVR"] * 4
 
 
-def test_ventricular_run_in_af_needs_steady_intervals() -> None:
-    # five "V" beats inside AF: irregular intervals (aberrant conduction) stay AFIB,
-    # steady ones are ventricular tachycardia whatever the atrial rhythm
-    rng = np.random.default_rng(3)
-    before = 0.5 + np.cumsum(rng.uniform(0.5, 0.9, 12))
-    irregular = before[-1] + np.cumsum([0.35, 0.55, 0.3, 0.5, 0.4])
-    steady = before[-1] + 0.4 * np.arange(1, 6)
-    after = 0.5 + np.cumsum(rng.uniform(0.5, 0.9, 12))
-    classes = "N" * 12 + "V" * 5 + "N" * 12
-    af = np.ones(29, bool)
-    for run, code in ((irregular, "AFIB"), (steady, "VT")):
-        t = np.r_[before, run, run[-1] + after]
-        assert _codes(t, classes, af=af)[12:17] == [code] * 5
-        # without AF the same irregular run is still a ventricular run
-        assert _codes(t, classes)[12:17] == ["VT"] * 5
-
-
 def test_two_ventricular_beats_are_not_a_run() -> None:
     t = 0.5 + 0.6 * np.arange(12)
     assert "VT" not in _codes(t, "NNNNNVVNNNNN")
