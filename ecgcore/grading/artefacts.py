@@ -107,8 +107,8 @@ def baseline_inner_mv(x: np.ndarray, fs: float, lead_off: np.ndarray | None = No
     stop = base.shape[0] - edge
     off = None
     if lead_off is not None:
-        lo = np.asarray(lead_off, dtype=bool)[: n * k].reshape(n, k, x.shape[1]).any(axis=1)
-        off = lo[edge:stop]
+        mask = np.asarray(lead_off, dtype=bool)[: n * k].reshape(n, k, x.shape[1])
+        off = np.any(mask, axis=1)[edge:stop]
     values = compute_indices(base[edge:stop], fb, lead_off=off, names=("baseline_mv",))
     return values["baseline_mv"]
 
