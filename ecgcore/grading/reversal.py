@@ -64,7 +64,8 @@ once, the rotations, are rarer than one interchange).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -283,7 +284,7 @@ def precordial_features(mb: MedianBeats, recon: np.ndarray) -> np.ndarray:
     return np.asarray(f, dtype=np.float64)
 
 
-def _pair_gains(cost) -> list[float]:
+def _pair_gains(cost: Callable[[np.ndarray], float]) -> list[float]:
     """``cost(identity) - cost(order with one pair put back)`` for each of the 15 pairs.
 
     ``cost`` takes an order of the six chest columns (a permutation as an integer
@@ -326,6 +327,11 @@ def _loading_angles(x: np.ndarray, rank: int = 3) -> np.ndarray:
     return np.arccos(np.clip(u @ u.T, -1.0, 1.0))
 
 
+def _path_length(p: np.ndarray, angles: np.ndarray) -> float:
+    """Length (radians) of the path through the chest leads in the order ``p``."""
+    return float(angles[p[:-1], p[1:]].sum())
+
+
 def continuity_gains(mb: MedianBeats) -> list[float]:
     """Swap-back gains of the continuity of V1-V6 (75 numbers, 15 per cue).
 
@@ -340,7 +346,7 @@ def continuity_gains(mb: MedianBeats) -> list[float]:
     q = mb.qrs[:, 6:]
     out: list[float] = []
     for angles in (_lead_angles(w), _lead_angles(q), _loading_angles(w)):
-        out += _pair_gains(lambda p, a=angles: float(a[p[:-1], p[1:]].sum()))
+        out += _pair_gains(functools.partial(_path_length, angles=angles))
     pp = np.ptp(q, axis=0)
     pp = pp / (pp.max() + 1e-6)
 
