@@ -37,6 +37,7 @@ from ecgcore.detect import detect_r_peaks
 from ecgcore.errors import DataError
 from ecgcore.grading.findings import FINDING_CODES, Finding, make_finding
 from ecgcore.quality import compute_indices
+from ecgcore.quality.indices import longest_true_run
 from ecgcore.recording import Recording
 
 __all__ = [
@@ -89,13 +90,11 @@ def baseline_inner_mv(x: np.ndarray, fs: float, lead_off: np.ndarray | None = No
     # stretch of finite blocks only (never through a gap), like the raw index
     ok = np.isfinite(blocks).all(axis=1)
     if not ok.all():
-        edges = np.diff(np.concatenate([[0], ok.view(np.int8), [0]]))
-        starts, stops = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
-        if starts.size == 0:
+        run = longest_true_run(ok)
+        if run.stop == run.start:
             return np.full(x.shape[1], np.nan)
-        j = int(np.argmax(stops - starts))
-        blocks = blocks[starts[j] : stops[j]]
-        lead_off = None if lead_off is None else lead_off[starts[j] * k : stops[j] * k]
+        blocks = blocks[run]
+        lead_off = None if lead_off is None else lead_off[run.start * k : run.stop * k]
         n = blocks.shape[0]
     base = blocks
     for width_s in (0.2, 0.6):

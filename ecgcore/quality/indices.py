@@ -42,7 +42,15 @@ from scipy import signal as sps
 
 from ecgcore.filters.offline import sosfiltfilt
 
-__all__ = ["QUALITY_INDICES", "QualityIndex", "Window", "compute_indices", "register_index"]
+__all__ = [
+    "QUALITY_INDICES",
+    "QualityIndex",
+    "Window",
+    "compute_indices",
+    "longest_true_run",
+    "register_index",
+    "true_runs",
+]
 
 #: Shortest finite stretch (seconds) on which spectral and band indices are computed.
 MIN_SEGMENT_S = 1.0
@@ -71,6 +79,21 @@ def _notch_sos(freq: float, fs: float) -> np.ndarray:
     """The ``scipy.signal.iirnotch`` (Q = 30) biquad as one second-order section."""
     b, a = sps.iirnotch(freq, 30.0, fs=fs)
     return np.concatenate([b, a])[None, :] / a[0]
+
+
+def true_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and stops (exclusive) of the runs of True in the 1-D boolean ``mask``."""
+    edges = np.diff(np.concatenate([[0], np.asarray(mask, dtype=np.int8), [0]]))
+    return np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+
+
+def longest_true_run(mask: np.ndarray) -> slice:
+    """The longest run of True in ``mask`` (the first of equal ones); empty when none."""
+    starts, stops = true_runs(mask)
+    if starts.size == 0:
+        return slice(0, 0)
+    k = int(np.argmax(stops - starts))
+    return slice(int(starts[k]), int(stops[k]))
 
 
 def _subwindows(y: np.ndarray, n: int) -> np.ndarray:
@@ -112,16 +135,7 @@ class Window:
         self.finite = finite
         # Longest run where every lead is finite (missing samples are never filled).
         ok = finite.all(axis=1)
-        if ok.all():
-            self.seg = x
-        else:
-            edges = np.diff(np.concatenate([[0], ok.view(np.int8), [0]]))
-            starts, stops = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
-            if starts.size:
-                k = int(np.argmax(stops - starts))
-                self.seg = x[starts[k] : stops[k]]
-            else:
-                self.seg = x[:0]
+        self.seg = x if ok.all() else x[longest_true_run(ok)]
         self.enough = self.seg.shape[0] >= MIN_SEGMENT_S * self.fs
         # Leads as rows: filters and spectra run along contiguous memory.
         self.rows = np.ascontiguousarray(self.seg.T)
@@ -201,9 +215,7 @@ def _clipped(w: Window) -> np.ndarray:
             if at.sum() < run:
                 continue
             # Plateaus: runs of at least `run` samples at the extreme.
-            edges = np.diff(np.concatenate([[0], at.view(np.int8), [0]]))
-            starts, stops = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
-            for a, b in zip(starts, stops, strict=True):
+            for a, b in zip(*true_runs(at), strict=True):
                 if b - a >= run:
                     hit[a:b] = True
         out[j] = hit.sum() / good.sum()

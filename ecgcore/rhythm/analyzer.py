@@ -43,6 +43,7 @@ import numpy as np
 from ecgcore._validate import as_signal_1d, check_fs
 from ecgcore.errors import SignalError
 from ecgcore.quality import QUALITY_INDICES, QUALITY_LIMITS, compute_indices
+from ecgcore.quality.indices import true_runs
 from ecgcore.rhythm._preprocess import GRID_R, P_SLICE, CausalBandpass
 from ecgcore.rhythm.af import AF_ECTOPIC_CLASSES, AFModel, af_features, default_af_model
 from ecgcore.rhythm.alarms import Alarm
@@ -467,8 +468,8 @@ class RhythmAnalyzer:
         """Follow runs of missing samples (the detector relearns after each)."""
         nan = np.isnan(x)
         if nan.any():
-            edges = np.flatnonzero(np.diff(np.r_[False, nan, False].astype(np.int8)))
-            for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+            starts, stops = true_runs(nan)
+            for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
                 runs = self._nan_runs
                 if runs and runs[-1][1] == start + a:
                     runs[-1][1] = start + b

@@ -173,3 +173,25 @@ def test_kurtosis_and_band_filters_match_scipy():
     np.testing.assert_allclose(w.band(0.5, 40.0), expected, rtol=0, atol=1e-12)
     kurt = scipy.stats.kurtosis(expected, axis=1, fisher=False)
     np.testing.assert_allclose(compute_indices(x, fs)["kurtosis"], kurt, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("mask", "runs", "longest"),
+    [
+        ([], ([], []), (0, 0)),
+        ([0, 0], ([], []), (0, 0)),
+        ([1, 1, 1], ([0], [3]), (0, 3)),
+        ([1, 0, 1, 1, 0, 1, 1], ([0, 2, 5], [1, 4, 7]), (2, 4)),  # first of equal runs
+        ([0, 1, 1, 1, 0, 1], ([1, 5], [4, 6]), (1, 4)),
+    ],
+)
+def test_true_runs_and_the_longest(
+    mask: list[int], runs: tuple[list[int], list[int]], longest: tuple[int, int]
+) -> None:
+    from ecgcore.quality.indices import longest_true_run, true_runs
+
+    m = np.asarray(mask, dtype=bool)
+    starts, stops = true_runs(m)
+    assert starts.tolist() == runs[0]
+    assert stops.tolist() == runs[1]
+    assert longest_true_run(m) == slice(*longest)
