@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 
 from ecgcore.cli.record import parse_duration, stop_on_signals
-from ecgcore.rhythm.alarms import NO_RATE_ALARMS
 from ecgcore.rhythm.stage import RhythmAlarmEvent, RhythmLabelEvent, RhythmStatus
 
 __all__ = ["MonitorView", "braille_trace", "register"]
@@ -219,9 +218,9 @@ class MonitorView:
         """Heart rate as shown.
 
         ``---`` when unknown, and while a VF/VFL or asystole alarm is active
-        (:data:`ecgcore.rhythm.alarms.NO_RATE_ALARMS`).
+        (:meth:`~ecgcore.rhythm.stage.RhythmStatus.rate_blanked`).
         """
-        if self.hr is None or any(k in NO_RATE_ALARMS for k in self.rhythm.active_alarms()):
+        if self.hr is None or self.rhythm.rate_blanked():
             return "---"
         return f"{self.hr:.0f}"
 

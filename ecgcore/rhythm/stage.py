@@ -40,7 +40,7 @@ from typing import Any, Final
 import numpy as np
 
 from ecgcore.rhythm.af import AFModel
-from ecgcore.rhythm.alarms import ALARM_KINDS, ALARM_RHYTHMS
+from ecgcore.rhythm.alarms import ALARM_KINDS, ALARM_RHYTHMS, NO_RATE_ALARMS
 from ecgcore.rhythm.analyzer import RhythmAnalyzer, RhythmConfig, RhythmUpdate
 from ecgcore.rhythm.beats import BeatClassifier
 from ecgcore.rhythm.episodes import Episode
@@ -387,6 +387,13 @@ class RhythmStatus:
         """Kinds of the active alarms, gravest first (:data:`ALARM_KINDS` order)."""
         order = list(ALARM_KINDS)
         return sorted(self.alarms, key=lambda k: order.index(k) if k in order else len(order))
+
+    def rate_blanked(self) -> bool:
+        """True while an alarm of :data:`NO_RATE_ALARMS` (VF/VFL, asystole) is active.
+
+        No heart rate is shown then: there is no organised QRS to count.
+        """
+        return any(kind in NO_RATE_ALARMS for kind in self.alarms)
 
     def shown_rhythm(self) -> str | None:
         """The rhythm to show: the gravest active alarm's, else the latest label.

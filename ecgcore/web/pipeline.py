@@ -31,7 +31,6 @@ from typing import Any
 import numpy as np
 
 from ecgcore.drivers import DeviceInfo, SampleBlock
-from ecgcore.rhythm.alarms import NO_RATE_ALARMS
 from ecgcore.rhythm.stage import (
     RhythmLabelEvent,
     RhythmStatus,
@@ -117,7 +116,7 @@ class LivePipeline:
 
     def _shown_rate(self, hr_bpm: float | None) -> float | None:
         """The heart rate shown: None when unknown or while VF/asystole alarms."""
-        if hr_bpm is None or any(k in NO_RATE_ALARMS for k in self.active_alarms()):
+        if hr_bpm is None or self._rhythm.rate_blanked():
             return None
         return round(float(hr_bpm), 1)
 
