@@ -741,8 +741,9 @@ def summarize_cinc(
     confusion = {
         a: {b: int(np.sum((y == a) & (pred == b))) for b in CINC_CLASSES} for a in CINC_CLASSES
     }
-    seed_scores = tuple(_challenge_score(_f1(y, p)) for p in preds)
-    gross = CincGross(len(rows), folds, _f1(y, pred), confusion, tuple(seeds), seed_scores)
+    f1s = [_f1(y, p) for p in preds]
+    seed_scores = tuple(_challenge_score(f1) for f1 in f1s)
+    gross = CincGross(len(rows), folds, f1s[0], confusion, tuple(seeds), seed_scores)
     return (gross,)
 
 
