@@ -382,20 +382,13 @@ def _swap_gains(w: np.ndarray, progression: np.ndarray) -> list[float]:
     c = np.corrcoef(w.T)
     c = np.where(np.isfinite(c), c, 0.0)
 
-    def order(p: list[int]) -> tuple[float, float]:
-        smooth = sum(c[p[k], p[k + 1]] for k in range(5))
-        back = sum(max(0.0, progression[p[k]] - progression[p[k + 1]]) for k in range(5))
-        return smooth, back
+    def rough(p: np.ndarray) -> float:  # minus the neighbour correlations
+        return -float(sum(c[p[k], p[k + 1]] for k in range(5)))
 
-    base = order(list(range(6)))
-    gains_c, gains_b = [], []
-    for a, b in _PAIRS:
-        p = list(range(6))
-        p[a], p[b] = b, a
-        sm, bk = order(p)
-        gains_c.append(sm - base[0])
-        gains_b.append(base[1] - bk)
-    return gains_c + gains_b
+    def back(p: np.ndarray) -> float:
+        return float(sum(max(0.0, progression[p[k]] - progression[p[k + 1]]) for k in range(5)))
+
+    return _pair_gains(rough) + _pair_gains(back)
 
 
 def reconstruction_inputs(k: int) -> list[int]:
