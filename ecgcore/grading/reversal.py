@@ -306,9 +306,13 @@ def _lead_angles(x: np.ndarray) -> np.ndarray:
     along a path and does not compress small differences (cos 5 deg and cos 10 deg
     differ by 1 %): the path V1-V6 through the leads is shortest in the true order.
     """
+    return np.arccos(np.clip(_lead_corr(x), -1.0, 1.0))
+
+
+def _lead_corr(x: np.ndarray) -> np.ndarray:
+    """Correlations between the columns of ``x`` (samples x leads); 0 where undefined."""
     c = np.corrcoef(x.T)
-    c = np.where(np.isfinite(c), c, 0.0)
-    return np.arccos(np.clip(c, -1.0, 1.0))
+    return np.where(np.isfinite(c), c, 0.0)
 
 
 def _loading_angles(x: np.ndarray, rank: int = 3) -> np.ndarray:
@@ -379,8 +383,7 @@ def _swap_gains(w: np.ndarray, progression: np.ndarray) -> list[float]:
     from V1 to V6). Comparing the record with its own rearrangements tests each
     hypothesis directly, whatever the patient's usual waveforms.
     """
-    c = np.corrcoef(w.T)
-    c = np.where(np.isfinite(c), c, 0.0)
+    c = _lead_corr(w)
 
     def rough(p: np.ndarray) -> float:  # minus the neighbour correlations
         return -float(sum(c[p[k], p[k + 1]] for k in range(5)))
