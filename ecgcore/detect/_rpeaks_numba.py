@@ -183,8 +183,8 @@ def rpeaks_process(x: np.ndarray, state: np.ndarray, out: np.ndarray) -> int:
     zi_unit = st.zi_unit
     w_cur = st.w_cur[:]
     w_next = st.w_next[:]
-    y_ring = rings[R_Y][:]
-    d_ring = rings[R_D][:]
+    y_ring = rings[R_Y]
+    d_ring = rings[R_D]
     # the band-pass's two sections, coefficients and state in registers
     b00, b01, b02, a01, a02 = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
     b10, b11, b12, a11, a12 = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]

@@ -209,8 +209,8 @@ class RPeakDetector:
         self.fs = check_fs(fs, low=FS_MIN_HZ, high=FS_MAX_HZ)
         self._tuning = tuning
         self._par, self._filt = _parameters(self.fs, tuning)
-        self._state = np.zeros(1, dtype=_s.STATE_DTYPE)
-        self.reset()
+        self._state = np.empty(1, dtype=_s.STATE_DTYPE)
+        self.reset()  # fills every field
 
     def reset(self) -> None:
         """Forget the stream: the next sample is sample 0 of a new stream."""
