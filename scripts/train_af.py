@@ -1,4 +1,4 @@
-"""Train the shipped AF model (logistic regression) on the CinC 2017 records.
+"""Train the shipped AF model (logistic regression, P-wave veto) on the CinC 2017 records.
 
 Reproduces ``ecgcore/rhythm/models/af-<version>.npz`` exactly. Rows are the
 AF features (:mod:`ecgcore.rhythm.af`) of every beat of the PhysioNet/CinC
@@ -38,10 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     bc = default_beat_classifier()
     records = db.records()
     rows = [af_rows(db, r, bc, cache=args.cache) for r in records]
-    lr = fit_af(rows)
+    fit = fit_af(rows)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"af-{AF_VERSION}.npz"
-    sha = export_af(lr, path, records)
+    sha = export_af(fit, path, records)
     update_manifest("af", path, sha, AF_VERSION, "scripts/train_af.py")
     print(f"{path}: {path.stat().st_size} bytes, sha256 {sha}")  # noqa: T201 - script output
     return 0

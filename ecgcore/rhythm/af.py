@@ -20,9 +20,15 @@ the beat classifier calls many beats in AF premature):
   into a P wave, fibrillatory waves cancel).
 
 A logistic regression over these seven numbers gives the probability of AF.
-The shipped coefficients were fitted on the PhysioNet/CinC Challenge 2017
-records by ``scripts/train_af.py`` (no MIT-BIH record was used, so the mitdb
-AF figures are out-of-sample).
+A veto overrides it: when the beats of class N in the window share a P wave
+more consistently than in 99 % of the AF windows of the training records
+(:func:`sinus_p_consistency`; premature supraventricular beats have P waves
+of their own, so they are left out), the atrial activity is organised and the
+window is not AF whatever its RR intervals (runs of atrial premature beats
+otherwise look like AF). The shipped coefficients and the veto bound were
+fitted on the
+PhysioNet/CinC Challenge 2017 records by ``scripts/train_af.py`` (no MIT-BIH
+record was used, so the mitdb AF figures are out-of-sample).
 """
 
 from __future__ import annotations
@@ -43,10 +49,12 @@ __all__ = [
     "AF_ECTOPIC_CLASSES",
     "AF_FEATURE_NAMES",
     "AF_MODEL",
+    "AF_VETO_FEATURE",
     "AFModel",
     "af_features",
     "default_af_model",
     "load_af_model",
+    "sinus_p_consistency",
 ]
 
 #: Name of the shipped AF model in ``models/MANIFEST.json``.
@@ -64,6 +72,9 @@ AF_FEATURE_NAMES: Final[tuple[str, ...]] = (
     "p_consistency",
     "p_average_ratio",
 )
+#: Name of the veto feature (:func:`sinus_p_consistency`) in the model file.
+AF_VETO_FEATURE: Final = "p_consistency_sinus"
+_MIN_P = 5  # fewer beats with a complete P-wave region: no P-wave consistency
 _MIN_RR = 8  # fewer usable intervals in the window: no decision (NaN)
 _SAMPEN_UNDEFINED = 2.5  # no template match at all: maximal irregularity
 _RR_MAX_S = 3.0
@@ -101,6 +112,8 @@ def af_features(
     """
     t = np.asarray(t_s, dtype=np.float64)
     v = np.asarray(is_ectopic, dtype=bool)
+    pw_all = np.asarray(p_windows, dtype=np.float64)
+    complete = ~np.isnan(pw_all).any(axis=1)
     rr = np.diff(t, prepend=np.nan)
     ok = ~v & ~np.r_[False, v[:-1]] & (rr < _RR_MAX_S)  # NaN compares False
     out = np.full((len(which), len(AF_FEATURE_NAMES)), np.nan)
@@ -125,42 +138,117 @@ def af_features(
         out[row, 3] = np.log(max(min(lagged), 1e-3)) if lagged else np.nan
         se = sample_entropy(np.ascontiguousarray(r / med), 1, 0.1)
         out[row, 4] = _SAMPEN_UNDEFINED if np.isnan(se) else se
-        pw = p_windows[sel]
-        pw = pw[~np.isnan(pw).any(axis=1)]
-        if pw.shape[0] >= 5:
+        pw = pw_all[sel[complete[sel]]]
+        if pw.shape[0] >= _MIN_P:
+            out[row, 5] = _p_consistency(pw)
             avg = pw.mean(axis=0)
-            avg_c = avg - avg.mean()
-            pc = pw - pw.mean(axis=1, keepdims=True)
-            den = np.sqrt((pc**2).sum(axis=1) * (avg_c**2).sum()) + 1e-12
-            out[row, 5] = np.median(pc @ avg_c / den)
             out[row, 6] = np.std(avg) / (np.median(np.std(pw, axis=1)) + 1e-9)
     return out
 
 
+def sinus_p_consistency(
+    t_s: np.ndarray,
+    is_sinus: np.ndarray,
+    p_windows: np.ndarray,
+    which: np.ndarray,
+    *,
+    back_s: float = 12.0,
+    ahead_s: float = 5.0,
+) -> np.ndarray:
+    """P-wave consistency of the sinus beats around the beats ``which``.
+
+    The median correlation of the P-wave region of each beat of class N
+    (with a complete region) from ``back_s`` before to ``ahead_s`` after the
+    beat with their average; the veto feature of :class:`AFModel`.
+
+    Parameters
+    ----------
+    t_s : ndarray, shape (n,)
+        Beat times (s), increasing.
+    is_sinus : ndarray of bool, shape (n,)
+        Beats of class N.
+    p_windows : ndarray, shape (n, m)
+        P-wave region of each beat on the beat grid (mV; NaN when missing).
+    which : ndarray of int
+        Positions (into ``t_s``) of the beats to describe.
+    back_s, ahead_s : float
+        Window before and after each beat (s).
+
+    Returns
+    -------
+    ndarray, shape (len(which),)
+        NaN where the window holds fewer than 5 such beats.
+    """
+    t = np.asarray(t_s, dtype=np.float64)
+    pw = np.asarray(p_windows, dtype=np.float64)
+    use = np.asarray(is_sinus, dtype=bool) & ~np.isnan(pw).any(axis=1)
+    out = np.full(len(which), np.nan)
+    lo = np.searchsorted(t, t[which] - back_s)
+    hi = np.searchsorted(t, t[which] + ahead_s, side="right")
+    for row in range(len(lo)):
+        sel = np.arange(lo[row], hi[row])
+        sel = sel[use[sel]]
+        if sel.size >= _MIN_P:
+            out[row] = _p_consistency(pw[sel])
+    return out
+
+
+def _p_consistency(pw: np.ndarray) -> float:
+    """Median correlation of each P-wave region (rows) with their average."""
+    avg = pw.mean(axis=0)
+    avg_c = avg - avg.mean()
+    pc = pw - pw.mean(axis=1, keepdims=True)
+    den = np.sqrt((pc**2).sum(axis=1) * (avg_c**2).sum()) + 1e-12
+    return float(np.median(pc @ avg_c / den))
+
+
 @dataclass(frozen=True, eq=False)
 class AFModel:
-    """Logistic regression over :data:`AF_FEATURE_NAMES`.
+    """Logistic regression over :data:`AF_FEATURE_NAMES` with a P-wave veto.
 
     Attributes
     ----------
-    coef : ndarray, shape (n_features,)
+    coef : ndarray, shape (len(AF_FEATURE_NAMES),)
     intercept : float
     threshold : float
         Probability above which a beat is in AF.
+    veto_above : float
+        Sinus P-wave consistency above which the probability is 0 (organised
+        atrial activity).
     version, sha256 : str
     """
 
     coef: np.ndarray
     intercept: float
     threshold: float
+    veto_above: float
     version: str
     sha256: str
 
-    def probability(self, features: np.ndarray) -> np.ndarray:
-        """AF probability per row (NaN where any feature is NaN)."""
+    def probability(self, features: np.ndarray, p_sinus: np.ndarray) -> np.ndarray:
+        """AF probability per beat (NaN where a feature is NaN).
+
+        Parameters
+        ----------
+        features : ndarray, shape (n, len(AF_FEATURE_NAMES))
+            Rows of :func:`af_features`.
+        p_sinus : ndarray, shape (n,)
+            :func:`sinus_p_consistency` of the same beats; where it is NaN
+            (fewer than 5 sinus beats) the window's ``p_consistency`` stands
+            in for it.
+        """
         x = np.asarray(features, dtype=np.float64)
         z = x @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        p = 1.0 / (1.0 + np.exp(-z))
+        return np.where(~np.isnan(p) & (self.veto_value(x, p_sinus) > self.veto_above), 0.0, p)
+
+    @staticmethod
+    def veto_value(features: np.ndarray, p_sinus: np.ndarray) -> np.ndarray:
+        """The veto feature: ``p_sinus``, or ``p_consistency`` where it is NaN."""
+        ps = np.asarray(p_sinus, dtype=np.float64)
+        x = np.asarray(features, dtype=np.float64)
+        fallback = x[:, AF_FEATURE_NAMES.index("p_consistency")]
+        return np.where(np.isnan(ps), fallback, ps)
 
 
 def load_af_model(path: str | Path, *, sha256: str) -> AFModel:
@@ -170,10 +258,13 @@ def load_af_model(path: str | Path, *, sha256: str) -> AFModel:
     names = tuple(str(n) for n in data["feature_names"])
     if names != AF_FEATURE_NAMES:
         raise FormatError(path, "feature_names", f"{AF_FEATURE_NAMES}", names)
+    if meta.get("veto_feature") != AF_VETO_FEATURE:
+        raise FormatError(path, "veto_feature", AF_VETO_FEATURE, meta.get("veto_feature"))
     return AFModel(
         coef=np.asarray(data["coef"], dtype=np.float64).reshape(-1),
         intercept=float(np.asarray(data["intercept"]).reshape(-1)[0]),
         threshold=float(meta["threshold"]),
+        veto_above=float(meta["veto_above"]),
         version=str(meta.get("version", "")),
         sha256=found,
     )

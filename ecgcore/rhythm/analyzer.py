@@ -45,7 +45,13 @@ from ecgcore.errors import SignalError
 from ecgcore.quality import QUALITY_INDICES, QUALITY_LIMITS, compute_indices
 from ecgcore.quality.indices import true_runs
 from ecgcore.rhythm._preprocess import GRID_R, P_SLICE, CausalBandpass
-from ecgcore.rhythm.af import AF_ECTOPIC_CLASSES, AFModel, af_features, default_af_model
+from ecgcore.rhythm.af import (
+    AF_ECTOPIC_CLASSES,
+    AFModel,
+    af_features,
+    default_af_model,
+    sinus_p_consistency,
+)
 from ecgcore.rhythm.alarms import Alarm
 from ecgcore.rhythm.beats import BeatClassifier, default_beat_classifier
 from ecgcore.rhythm.episodes import BeatRhythm, Episode, EpisodeBuilder, Segment, paint
@@ -617,11 +623,13 @@ class RhythmAnalyzer:
         lo = max(int(np.searchsorted(b.t[: b.n], b.t[k0] - round(12.0 * fs))) - 1, 0)
         hi = b.n
         which = np.arange(k0, k1) - lo
+        t_s, raw, pwin = b.t[lo:hi] / fs, b.raw[lo:hi], b.pwin[lo:hi]
+        ahead_s = cfg.effective_lookahead_s
         feats = af_features(
-            b.t[lo:hi] / fs, np.isin(b.raw[lo:hi], AF_ECTOPIC_CLASSES), b.pwin[lo:hi], which,
-            back_s=12.0, ahead_s=cfg.effective_lookahead_s,
-        )  # fmt: skip
-        p_af = self.af_model.probability(feats)
+            t_s, np.isin(raw, AF_ECTOPIC_CLASSES), pwin, which, back_s=12.0, ahead_s=ahead_s
+        )
+        p_sinus = sinus_p_consistency(t_s, raw == "N", pwin, which, back_s=12.0, ahead_s=ahead_s)
+        p_af = self.af_model.probability(feats, p_sinus)
         state = self._af_state
         hold = round(cfg.af_hold_s * fs)
         # hysteresis around the model's threshold; a beat with too few usable

@@ -32,7 +32,14 @@ from typing import Any, Final
 import numpy as np
 
 from ecgcore.rhythm._preprocess import P_SLICE, CausalBandpass
-from ecgcore.rhythm.af import AF_ECTOPIC_CLASSES, AF_FEATURE_NAMES, af_features
+from ecgcore.rhythm.af import (
+    AF_ECTOPIC_CLASSES,
+    AF_FEATURE_NAMES,
+    AF_VETO_FEATURE,
+    AFModel,
+    af_features,
+    sinus_p_consistency,
+)
 from ecgcore.rhythm.analyzer import RhythmConfig
 from ecgcore.rhythm.beats import BeatClassifier, load_beat_classifier
 from ecgcore.rhythm.features import FEATURE_NAMES, BeatFeatureExtractor, rr_post_intervals
@@ -108,9 +115,12 @@ V_THRESHOLD: Final = 0.5
 S_THRESHOLD: Final = 0.5
 
 # -- AF ----------------------------------------------------------------------
-AF_VERSION: Final = "2"
+AF_VERSION: Final = "3"
 AF_THRESHOLD: Final = 0.5
 AF_C: Final = 1.0
+#: The P-wave veto bound is this percentile of the veto feature over the AF
+#: rows: at most 1 % of the training AF windows are vetoed.
+AF_VETO_PERCENTILE: Final = 99.0
 
 # -- VF ----------------------------------------------------------------------
 VF_VERSION: Final = "3"
@@ -257,7 +267,8 @@ def check_beats_export(
 def af_rows(
     db: Any, record: str, beat_classifier: BeatClassifier, *, cache: Path | None = None
 ) -> dict[str, np.ndarray]:
-    """AF features of every beat of a record (``X``), with the record label (``label``)."""
+    """AF features (``X``) and sinus P-wave consistency (``P_SINUS``) of every beat of a
+    record, with the record label (``label``)."""
 
     def make() -> dict[str, np.ndarray]:
         from ecgcore.detect import detect_r_peaks  # noqa: PLC0415
@@ -269,26 +280,31 @@ def af_rows(
         cfg = RhythmConfig()
         if idx.size < 10:
             feats = np.full((0, len(AF_FEATURE_NAMES)), np.nan)
+            p_sinus = np.full(0, np.nan)
         else:
             y = CausalBandpass(rec.fs).process(x)
             rr_post = rr_post_intervals(idx, rec.fs, x.size, cfg.rr_cap_s)
             f, windows = BeatFeatureExtractor(rec.fs).compute_with_windows(idx, rr_post, y, 0)
-            ectopic = np.isin(beat_classifier.classify(f), AF_ECTOPIC_CLASSES)
-            feats = af_features(
-                idx / rec.fs, ectopic, windows[:, P_SLICE], np.arange(idx.size),
-                ahead_s=cfg.effective_lookahead_s,
-            )  # fmt: skip
-        return {"X": feats, "label": np.asarray(rd.label or "")}
+            cls = beat_classifier.classify(f)
+            t_s, pw, which = idx / rec.fs, windows[:, P_SLICE], np.arange(idx.size)
+            ahead_s = cfg.effective_lookahead_s
+            feats = af_features(t_s, np.isin(cls, AF_ECTOPIC_CLASSES), pw, which, ahead_s=ahead_s)
+            p_sinus = sinus_p_consistency(t_s, cls == "N", pw, which, ahead_s=ahead_s)
+        return {"X": feats, "P_SINUS": p_sinus, "label": np.asarray(rd.label or "")}
 
-    tag = f"af2_{db.info.name}_{record}_{beat_classifier.sha256[:12]}.npz"
+    tag = f"af3_{db.info.name}_{record}_{beat_classifier.sha256[:12]}.npz"
     return _cached(cache, tag, make)
 
 
-def fit_af(rows: Sequence[dict[str, np.ndarray]]) -> Any:
-    """Logistic regression AF (record label ``A``) vs Normal/Other, on complete rows."""
+def fit_af(rows: Sequence[dict[str, np.ndarray]]) -> tuple[Any, float]:
+    """Logistic regression AF (record label ``A``) vs Normal/Other, on complete rows.
+
+    Returns the regression and the veto bound (:data:`AF_VETO_PERCENTILE` of
+    the veto feature, :meth:`AFModel.veto_value`, over the AF rows).
+    """
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
-    xs, ys = [], []
+    xs, vs, ys = [], [], []
     for d in rows:
         label = str(d["label"])
         if label not in ("N", "A", "O"):
@@ -296,14 +312,18 @@ def fit_af(rows: Sequence[dict[str, np.ndarray]]) -> Any:
         x = d["X"]
         ok = ~np.isnan(x).any(axis=1)
         xs.append(x[ok])
+        vs.append(AFModel.veto_value(x[ok], d["P_SINUS"][ok]))
         ys.append(np.full(int(ok.sum()), label == "A"))
     x = np.vstack(xs)
     y = np.concatenate(ys)
-    return LogisticRegression(C=AF_C, max_iter=2000).fit(x, y)
+    lr = LogisticRegression(C=AF_C, max_iter=2000).fit(x, y)
+    veto = np.concatenate(vs)[y]
+    return lr, float(np.percentile(veto, AF_VETO_PERCENTILE))
 
 
-def export_af(lr: Any, path: Path, records: Sequence[str]) -> str:
-    """Write the AF logistic regression; returns its SHA-256."""
+def export_af(fit: tuple[Any, float], path: Path, records: Sequence[str]) -> str:
+    """Write the AF logistic regression and its veto bound; returns its SHA-256."""
+    lr, veto_above = fit
     meta = {
         "version": AF_VERSION,
         "kind": "AF logistic regression over RR irregularity and P-wave consistency",
@@ -311,6 +331,9 @@ def export_af(lr: Any, path: Path, records: Sequence[str]) -> str:
         "n_training_records": len(records),
         "threshold": AF_THRESHOLD,
         "C": AF_C,
+        "veto_feature": AF_VETO_FEATURE,
+        "veto_above": veto_above,
+        "veto_percentile": AF_VETO_PERCENTILE,
     }
     arrays = {
         "coef": np.asarray(lr.coef_, dtype=np.float64).reshape(-1),
