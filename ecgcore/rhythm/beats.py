@@ -11,10 +11,15 @@ trained on the MIT-BIH Arrhythmia Database DS1 records (de Chazal et al.,
    prematurity and normal morphology never lowering the S probability.
 
 A beat is ``V`` when ``p_v > v_threshold``, else ``S`` when ``p_s >
-s_threshold``, else ``N``. Beats whose window holds missing samples are ``Q``
-(unclassifiable). The fusion class ``F`` is not predicted by this model (too
-few examples to learn it across patients); rhythm context may still change a
-label (:mod:`ecgcore.rhythm.episodes`).
+s_threshold``, else ``N``; but a beat that joins the patient's dominant
+morphology cluster and is not premature (RR before at least 85 % of both the
+local and the average RR, the prematurity used by the template clustering of
+:mod:`ecgcore.rhythm.features`) is never ``V``: a ventricular beat has neither
+the patient's usual QRS nor, outside a ventricular run, its usual timing.
+Beats whose window holds missing samples are ``Q`` (unclassifiable). The
+fusion class ``F`` is not predicted by this model (too few examples to learn it
+across patients); rhythm context may still change a label
+(:mod:`ecgcore.rhythm.episodes`).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecgcore.rhythm.features import FEATURE_NAMES
+from ecgcore.rhythm.features import FEATURE_NAMES, PREMATURE
 from ecgcore.rhythm.trees import MODEL_DIR, TreeModel, load_tree_models, manifest_entry
 
 __all__ = ["BEAT_MODEL", "BeatClassifier", "default_beat_classifier", "load_beat_classifier"]
@@ -34,6 +39,9 @@ __all__ = ["BEAT_MODEL", "BeatClassifier", "default_beat_classifier", "load_beat
 BEAT_MODEL = "beats"
 
 _WIDTH = FEATURE_NAMES.index("qrs_width_s")
+_IN_DOMINANT = FEATURE_NAMES.index("in_dominant")
+_PRE_LOCAL = FEATURE_NAMES.index("pre_over_local")
+_PRE_AVG = FEATURE_NAMES.index("pre_over_avg")
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,8 +84,15 @@ class BeatClassifier:
     def classify(self, features: np.ndarray) -> np.ndarray:
         """AAMI class of each beat (``"N"``, ``"S"``, ``"V"`` or ``"Q"``), as a ``<U1`` array."""
         p_v, p_s = self.probabilities(features)
-        out = np.where(p_v > self.v_threshold, "V", np.where(p_s > self.s_threshold, "S", "N"))
-        out[np.isnan(np.asarray(features)[:, _WIDTH])] = "Q"
+        x = np.asarray(features, dtype=np.float64)
+        usual = (
+            (x[:, _IN_DOMINANT] == 1.0)
+            & (x[:, _PRE_LOCAL] >= PREMATURE)
+            & (x[:, _PRE_AVG] >= PREMATURE)
+        )
+        is_v = (p_v > self.v_threshold) & ~usual
+        out = np.where(is_v, "V", np.where(p_s > self.s_threshold, "S", "N"))
+        out[np.isnan(x[:, _WIDTH])] = "Q"
         return out.astype("<U1")
 
 

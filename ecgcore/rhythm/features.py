@@ -13,6 +13,23 @@ irregularity. Morphology features compare the beat with the dominant running
 template of the patient (:func:`ecgcore.rhythm._rhythm_numba.template_features`):
 QRS width, correlations of the QRS, P and T parts, amplitude, area and slope
 ratios, polarity and membership of the dominant cluster.
+
+Features normalised per patient, so that one model fits patients whose normal
+beats differ (after de Chazal et al. 2004; Llamedo & Martinez 2011):
+
+* ``compensation``: RR before plus RR after over twice the local RR (1 for the
+  full compensatory pause of a ventricular beat);
+* ``prematurity_z``: the prematurity (RR before over local RR, minus 1) in units
+  of the local irregularity, so that an early beat counts less in an irregular
+  rhythm;
+* ``*_over_typical``: the beat's QRS width, correlation loss (1 - QRS
+  correlation), change energy and amplitude change against their typical value
+  (lower quartile of the abnormality) in the patient's previous 100 beats, and
+  the correlation loss of the beat before;
+* ``cluster_prematurity`` and ``cluster_share``: the running mean prematurity
+  of the earlier beats of the morphology cluster the beat joins (a cluster of
+  early beats is ectopic even when one of its beats is not early) and the
+  cluster's share of the template scores.
 """
 
 from __future__ import annotations
@@ -26,7 +43,13 @@ from ecgcore.errors import SignalError
 from ecgcore.rhythm._preprocess import GRID_N, CausalBandpass, beat_windows
 from ecgcore.rhythm._rhythm_numba import N_MORPH, rr_context, template_features
 
-__all__ = ["FEATURE_NAMES", "BeatFeatureExtractor", "beat_features", "rr_post_intervals"]
+__all__ = [
+    "FEATURE_NAMES",
+    "PREMATURE",
+    "BeatFeatureExtractor",
+    "beat_features",
+    "rr_post_intervals",
+]
 
 #: Column names of the feature matrix, in order.
 FEATURE_NAMES: Final[tuple[str, ...]] = (
@@ -61,18 +84,45 @@ FEATURE_NAMES: Final[tuple[str, ...]] = (
     "width_diff_s",
     "abs_log_amp_ratio",
     "abs_log_area_ratio",
+    "compensation",
+    "prematurity_z",
+    "width_over_typical",
+    "corr_loss_over_typical",
+    "log_energy_over_typical",
+    "amp_change_over_typical",
+    "prev_corr_loss_over_typical",
+    "cluster_prematurity",
+    "cluster_share",
 )
 _N_RR = 12
-_N_DERIVED = 3
-assert len(FEATURE_NAMES) == _N_RR + N_MORPH + _N_DERIVED
+_N_DERIVED = 5
+_N_PATIENT = 5
+_N_CLUSTER = 2
+assert len(FEATURE_NAMES) == _N_RR + N_MORPH + _N_DERIVED + _N_PATIENT + _N_CLUSTER
 
 #: Template clustering settings (fixed: the shipped model was trained with them).
 _N_CLUSTERS = 8
 _CORR_JOIN = 0.90
 _DECAY = 0.99
-_PREMATURE = 0.85  # beats with RR < 85 % of the local or average RR add less
+#: A beat is premature when its RR before is below this fraction of the local
+#: or the average RR (premature beats add less to their template's score).
+PREMATURE: Final = 0.85
 _PREMATURE_WEIGHT = 0.2
 _HISTORY = 300
+#: Patient-relative morphology: each beat's QRS width, correlation loss, change
+#: energy and amplitude change are compared with the typical value of the
+#: patient's previous ``_MORPH_HISTORY`` beats (the ``_TYPICAL_Q`` quantile of the
+#: abnormality: the patient's usual beats even when a third are ectopic).
+_MORPH_HISTORY = 100
+_MORPH_MIN = 8
+_TYPICAL_Q = 25.0
+_CORR_EPS = 0.01
+_ENERGY_EPS = 1e-3
+#: Each morphology cluster keeps the running mean prematurity (RR before over
+#: local RR) of its beats, averaged over about its last ``1 / _CLUSTER_ALPHA``.
+_CLUSTER_ALPHA = 0.1
+#: Prematurity in units of the local irregularity (floored: a steady rhythm).
+_IRR_FLOOR = 0.02
 
 
 def rr_post_intervals(
@@ -116,6 +166,9 @@ class BeatFeatureExtractor:
         self._templates = np.zeros((_N_CLUSTERS, GRID_N))
         self._scores = np.zeros(_N_CLUSTERS)
         self._members = np.zeros(_N_CLUSTERS, dtype=np.int64)
+        self._morph_hist: list[np.ndarray] = []
+        self._cluster_pre = np.full(_N_CLUSTERS, np.nan)
+        self._prev_loss = np.nan
 
     def compute(
         self, beats_idx: np.ndarray, rr_post_s: np.ndarray, y: np.ndarray, first_idx: int
@@ -180,21 +233,101 @@ class BeatFeatureExtractor:
             feats[:, 9] = local / avg
             feats[:, 10] = prev_pre / local
             feats[:, 11] = irr
-        premature = (feats[:, 4] < _PREMATURE) | (feats[:, 6] < _PREMATURE)
+        premature = (feats[:, 4] < PREMATURE) | (feats[:, 6] < PREMATURE)
         weights = np.where(premature, _PREMATURE_WEIGHT, 1.0)
         windows = beat_windows(y, first_idx, beats, self.fs)
-        morph = np.empty((n, N_MORPH))
-        template_features(
-            windows, weights, self._templates, self._scores, self._members, morph,
-            _CORR_JOIN, _DECAY,
-        )  # fmt: skip
+        morph = self._morphology(windows, weights, feats[:, 4], feats[:, -_N_CLUSTER:])
         feats[:, _N_RR : _N_RR + N_MORPH] = morph
         with np.errstate(invalid="ignore", divide="ignore"):
-            feats[:, -3] = morph[:, 0] - morph[:, 1]
-            feats[:, -2] = np.abs(np.log(morph[:, 6]))
-            feats[:, -1] = np.abs(np.log(morph[:, 7]))
+            d0 = _N_RR + N_MORPH
+            feats[:, d0] = morph[:, 0] - morph[:, 1]
+            feats[:, d0 + 1] = np.abs(np.log(morph[:, 6]))
+            feats[:, d0 + 2] = np.abs(np.log(morph[:, 7]))
+            feats[:, d0 + 3] = (rr_pre + rr_post) / (2.0 * local)
+            feats[:, d0 + 4] = (feats[:, 4] - 1.0) / (irr + _IRR_FLOOR)
+        self._patient_relative(feats)
         self._last_idx = int(beats[-1])
         return feats, windows
+
+    def _morphology(
+        self, windows: np.ndarray, weights: np.ndarray, pre_local: np.ndarray, out: np.ndarray
+    ) -> np.ndarray:
+        """Template features beat by beat, and the features of the cluster each beat joins.
+
+        ``out`` gets, per beat, the mean prematurity of the cluster's earlier
+        beats and the cluster's share of the total score (both before the beat
+        joins; NaN and 0 for a beat that starts a new cluster).
+        """
+        n = windows.shape[0]
+        morph = np.empty((n, N_MORPH))
+        cpre = self._cluster_pre
+        for i in range(n):
+            members = self._members.copy()
+            templates = self._templates.copy()
+            scores = self._scores.copy()
+            template_features(
+                windows[i : i + 1], weights[i : i + 1], self._templates, self._scores,
+                self._members, morph[i : i + 1], _CORR_JOIN, _DECAY,
+            )  # fmt: skip
+            changed = (self._members > 0) & (
+                (self._members != members) | np.any(self._templates != templates, axis=1)
+            )
+            if not changed.any():  # a missing window, or a new cluster equal to the old one
+                out[i] = (np.nan, 0.0)
+                if np.isnan(windows[i]).any():
+                    continue
+                changed = np.all(self._templates == windows[i], axis=1)
+            j = int(np.argmax(np.where(changed, self._members - members, -np.inf)))
+            grown = self._members[j] - members[j]
+            total = scores.sum()
+            if members[j] == 0 or self._members[j] == 1:  # a new cluster
+                out[i] = (np.nan, 0.0)
+                cpre[j] = np.nan
+            else:
+                out[i] = (cpre[j], scores[j] / total if total > 0 else 0.0)
+                if grown > 1:  # clusters merged into j: pool their prematurity
+                    dropped = (members > 0) & (self._members == 0)
+                    w = np.concatenate(([members[j]], members[dropped])).astype(float)
+                    v = np.concatenate(([cpre[j]], cpre[dropped]))
+                    ok = ~np.isnan(v)
+                    cpre[j] = np.sum(w[ok] * v[ok]) / w[ok].sum() if ok.any() else np.nan
+            x = pre_local[i]
+            if not np.isnan(x):
+                cpre[j] = x if np.isnan(cpre[j]) else cpre[j] + _CLUSTER_ALPHA * (x - cpre[j])
+            cpre[self._members == 0] = np.nan
+        return morph
+
+    def _patient_relative(self, feats: np.ndarray) -> None:
+        """Fill the ``*_over_typical`` columns: each beat against the patient's typical beat.
+
+        Abnormality values of the beat (QRS width, 1 - QRS correlation, change
+        energy, absolute log amplitude ratio) against their typical value in the
+        patient's previous beats, and the correlation loss of the beat before;
+        the beat then joins the history.
+        """
+        c0 = FEATURE_NAMES.index("width_over_typical")
+        width = FEATURE_NAMES.index("qrs_width_s")
+        corr = FEATURE_NAMES.index("corr_qrs")
+        energy = FEATURE_NAMES.index("diff_energy")
+        amp = FEATURE_NAMES.index("abs_log_amp_ratio")
+        hist = self._morph_hist
+        for k in range(feats.shape[0]):
+            v = np.array([
+                feats[k, width], 1.0 - feats[k, corr], feats[k, energy], feats[k, amp]
+            ])  # fmt: skip
+            if len(hist) >= _MORPH_MIN:
+                typ = np.percentile(np.asarray(hist), _TYPICAL_Q, axis=0)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    feats[k, c0] = v[0] / typ[0]
+                    feats[k, c0 + 1] = np.log((v[1] + _CORR_EPS) / (typ[1] + _CORR_EPS))
+                    feats[k, c0 + 2] = np.log((v[2] + _ENERGY_EPS) / (typ[2] + _ENERGY_EPS))
+                    feats[k, c0 + 3] = v[3] - typ[3]
+            feats[k, c0 + 4] = self._prev_loss
+            self._prev_loss = feats[k, c0 + 1]
+            if not np.isnan(v).any():
+                hist.append(v)
+                if len(hist) > _MORPH_HISTORY:
+                    del hist[0]
 
 
 def beat_features(

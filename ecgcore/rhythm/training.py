@@ -73,7 +73,7 @@ DS1: Final[tuple[str, ...]] = (
 # fmt: on
 
 # -- beats -------------------------------------------------------------------
-BEAT_VERSION: Final = "2"
+BEAT_VERSION: Final = "3"
 #: Absolute RR intervals (s) are left out of the beat models: a patient's own
 #: heart rate tells the patients of the training set apart, and trees fitted on
 #: it learn which patients had ectopic beats instead of what makes a beat
@@ -81,6 +81,18 @@ BEAT_VERSION: Final = "2"
 #: the RR intervals only as ratios to the patient's local and average rhythm.
 ABSOLUTE_RR: Final = ("rr_pre_s", "rr_post_s", "rr_local_s", "rr_avg_s")
 BEAT_FEATURES: Final[tuple[str, ...]] = tuple(n for n in FEATURE_NAMES if n not in ABSOLUTE_RR)
+#: The V stage also leaves out the raw amplitude and slope ratios against the
+#: template: noise and axis shifts change them in normal beats of some patients;
+#: the V stage sees the amplitude change only against the patient's typical one.
+V_EXCLUDED: Final = (
+    "amp_ratio",
+    "abs_log_amp_ratio",
+    "slope_ratio",
+    "t_amp_ratio",
+    "p_energy_ratio",
+)
+V_FEATURES: Final[tuple[str, ...]] = tuple(n for n in BEAT_FEATURES if n not in V_EXCLUDED)
+S_FEATURES: Final[tuple[str, ...]] = BEAT_FEATURES
 #: Monotonic constraints (+1: the probability never falls when the feature grows).
 MONO_V: Final = {
     "qrs_width_s": 1,
@@ -91,6 +103,12 @@ MONO_V: Final = {
     "diff_energy": 1,
     "abs_log_amp_ratio": 1,
     "abs_log_area_ratio": 1,
+    "width_over_typical": 1,
+    "corr_loss_over_typical": 1,
+    "log_energy_over_typical": 1,
+    "amp_change_over_typical": 1,
+    "cluster_prematurity": -1,
+    "cluster_share": -1,
 }
 MONO_S: Final = {
     "pre_over_local": -1,
@@ -99,6 +117,8 @@ MONO_S: Final = {
     "in_dominant": 1,
     "width_diff_s": -1,
     "abs_log_area_ratio": -1,
+    "width_over_typical": -1,
+    "corr_loss_over_typical": -1,
 }
 BEAT_HGB: Final = {
     "max_iter": 100,
@@ -110,6 +130,10 @@ BEAT_HGB: Final = {
     "random_state": 0,
 }
 N_SUBSAMPLE: Final = 3  # one N beat in 3 is used for training, weighted 3
+#: A record weighs at most this many beats of each ectopic class (S, V): the
+#: few patients with hundreds of ectopic beats must not set alone what an
+#: ectopic beat looks like.
+RECORD_CAP: Final = 300.0
 EXCLUDED_SYMBOLS: Final = ("a",)
 V_THRESHOLD: Final = 0.5
 S_THRESHOLD: Final = 0.5
@@ -195,40 +219,54 @@ def beat_rows(db: Any, record: str, *, cache: Path | None = None) -> dict[str, n
     return _cached(cache, tag, make)
 
 
-def fit_beats(rows: Sequence[dict[str, np.ndarray]]) -> tuple[Any, Any, list[str]]:
-    """Fit the V and S stages; returns ``(clf_v, clf_s, feature_names)``."""
+def _record_weights(cls: np.ndarray) -> np.ndarray:
+    """Weight of each beat of one record: its S and V beats weigh at most :data:`RECORD_CAP`."""
+    w = np.ones(cls.size)
+    for c in ("S", "V"):
+        m = cls == c
+        if m.sum() > RECORD_CAP:
+            w[m] = RECORD_CAP / m.sum()
+    return w
+
+
+def fit_beats(rows: Sequence[dict[str, np.ndarray]]) -> tuple[Any, Any, list[str], list[str]]:
+    """Fit the V and S stages; returns ``(clf_v, clf_s, v_feature_names, s_feature_names)``."""
     from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: PLC0415
 
-    names = list(BEAT_FEATURES)
-    cols = [FEATURE_NAMES.index(n) for n in names]
-    x = np.vstack([d["F"] for d in rows])[:, cols]
+    x = np.vstack([d["F"] for d in rows])
     y = np.concatenate([d["cls"] for d in rows])
     s = np.concatenate([d["sym"] for d in rows])
+    w = np.concatenate([_record_weights(d["cls"]) for d in rows])
     rng = np.random.default_rng(0)
     keep_n = (y != "N") | (rng.random(y.size) < 1.0 / N_SUBSAMPLE)
     m = np.isin(y, ["N", "S", "V"]) & ~np.isin(s, EXCLUDED_SYMBOLS) & keep_n
-    x, y = x[m], y[m]
-    w = np.where(y == "N", float(N_SUBSAMPLE), 1.0)
+    x, y, w = x[m], y[m], w[m]
+    w = w * np.where(y == "N", float(N_SUBSAMPLE), 1.0)
 
-    def model(mono: dict[str, int]) -> Any:
+    def model(names: Sequence[str], mono: dict[str, int]) -> Any:
         return HistGradientBoostingClassifier(
             monotonic_cst=[mono.get(n, 0) for n in names], **BEAT_HGB
         )
 
+    def cols(names: Sequence[str]) -> list[int]:
+        return [FEATURE_NAMES.index(n) for n in names]
+
     tv = y == "V"
     wv = w * np.where(tv, np.sqrt(w[~tv].sum() / w[tv].sum()), 1.0)
-    clf_v = model(MONO_V).fit(x, tv, sample_weight=wv)
+    clf_v = model(V_FEATURES, MONO_V).fit(x[:, cols(V_FEATURES)], tv, sample_weight=wv)
     ns = ~tv
     ts = y[ns] == "S"
     w2 = w[ns]
     ws = w2 * np.where(ts, np.sqrt(w2[~ts].sum() / w2[ts].sum()), 1.0)
-    clf_s = model(MONO_S).fit(x[ns], ts, sample_weight=ws)
-    return clf_v, clf_s, names
+    clf_s = model(S_FEATURES, MONO_S).fit(x[ns][:, cols(S_FEATURES)], ts, sample_weight=ws)
+    return clf_v, clf_s, list(V_FEATURES), list(S_FEATURES)
 
 
-def export_beats(fit: tuple[Any, Any, list[str]], path: Path, records: Sequence[str]) -> str:
+def export_beats(
+    fit: tuple[Any, Any, list[str], list[str]], path: Path, records: Sequence[str]
+) -> str:
     """Write a fitted beat cascade; returns its SHA-256."""
-    clf_v, clf_s, names = fit
+    clf_v, clf_s, names_v, names_s = fit
     meta = {
         "version": BEAT_VERSION,
         "kind": "beat classifier: V vs rest, then S vs N",
@@ -237,26 +275,29 @@ def export_beats(fit: tuple[Any, Any, list[str]], path: Path, records: Sequence[
         "lead": "MLII",
         "excluded_symbols": list(EXCLUDED_SYMBOLS),
         "excluded_features": list(ABSOLUTE_RR),
+        "v_excluded_features": list(V_EXCLUDED),
         "n_subsample": N_SUBSAMPLE,
+        "record_cap": RECORD_CAP,
         "hgb": BEAT_HGB,
         "monotonic_v": MONO_V,
         "monotonic_s": MONO_S,
         "v_threshold": V_THRESHOLD,
         "s_threshold": S_THRESHOLD,
     }
-    return export_sklearn_hgb({"v": (clf_v, names), "s": (clf_s, names)}, path, meta)
+    return export_sklearn_hgb({"v": (clf_v, names_v), "s": (clf_s, names_s)}, path, meta)
 
 
 def check_beats_export(
-    path: Path, sha: str, fit: tuple[Any, Any, list[str]], x: np.ndarray
+    path: Path, sha: str, fit: tuple[Any, Any, list[str], list[str]], x: np.ndarray
 ) -> BeatClassifier:
     """Load an exported cascade and check it equals scikit-learn on ``x``
     (columns :data:`~ecgcore.rhythm.features.FEATURE_NAMES`)."""
-    clf_v, clf_s, names = fit
+    clf_v, clf_s, names_v, names_s = fit
     bc = load_beat_classifier(path, sha256=sha)
     p_v, p_s = bc.probabilities(x)
-    xs = x[:, [FEATURE_NAMES.index(n) for n in names]]
-    d_v = np.max(np.abs(p_v - clf_v.predict_proba(xs)[:, 1]))
+    xv = x[:, [FEATURE_NAMES.index(n) for n in names_v]]
+    xs = x[:, [FEATURE_NAMES.index(n) for n in names_s]]
+    d_v = np.max(np.abs(p_v - clf_v.predict_proba(xv)[:, 1]))
     d_s = np.max(np.abs(p_s - clf_s.predict_proba(xs)[:, 1]))
     if max(d_v, d_s) > 1e-9:
         raise RuntimeError(f"exported beat model differs from scikit-learn: {d_v:.3g} {d_s:.3g}")

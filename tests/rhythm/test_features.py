@@ -103,3 +103,52 @@ def test_extractor_rejects_beats_out_of_order() -> None:
     fx.compute(peaks[2:], np.full(3, 0.8), y, 0)
     with pytest.raises(ValueError, match="not after the previous beat"):
         fx.compute(peaks[:1], np.full(1, 0.8), y, 0)
+
+
+def test_patient_relative_morphology() -> None:
+    kinds = "N" * 30 + "V" + "N" * 10
+    x, peaks = beat_train(regular_times(len(kinds), 0.8), kinds, noise_mv=0.005)
+    feats = beat_features(x, FS, peaks)
+    assert np.isnan(feats[3, F["width_over_typical"]])  # too few beats before it
+    normal, pvc, after = feats[25], feats[30], feats[31]
+    assert normal[F["width_over_typical"]] == pytest.approx(1.0, abs=0.15)
+    assert abs(normal[F["corr_loss_over_typical"]]) < 1.0
+    assert pvc[F["width_over_typical"]] > 1.3
+    assert pvc[F["corr_loss_over_typical"]] > 1.5
+    assert pvc[F["log_energy_over_typical"]] > 2.0
+    # the next beat carries the abnormality of the one before it
+    assert after[F["prev_corr_loss_over_typical"]] == pvc[F["corr_loss_over_typical"]]
+
+
+def test_compensation_and_prematurity_in_irregularity_units() -> None:
+    times = list(regular_times(20, 0.8))
+    t_pvc = times[-1] + 0.48
+    times += [t_pvc, t_pvc + 1.12, t_pvc + 1.92]
+    x, peaks = beat_train(times, "N" * 20 + "VNN")
+    pvc = beat_features(x, FS, peaks)[20]
+    # full compensatory pause: RR before + after = two local RR
+    assert pvc[F["compensation"]] == pytest.approx(1.0, abs=0.02)
+    # steady rhythm: the irregularity is floored at 0.02
+    assert pvc[F["prematurity_z"]] < -15.0
+
+
+def test_cluster_of_premature_beats() -> None:
+    # bigeminy: every second beat is an early wide beat
+    times, kinds, t = [], "", 0.5
+    for k in range(60):
+        v = k >= 20 and k % 2 == 1
+        t += 0.5 if v else (1.1 if k >= 20 and k % 2 == 0 else 0.8)
+        times.append(t)
+        kinds += "V" if v else "N"
+    x, peaks = beat_train(times, kinds, noise_mv=0.005)
+    feats = beat_features(x, FS, peaks)
+    v_rows = feats[[k for k in range(40, 60) if kinds[k] == "V"]]
+    n_rows = feats[[k for k in range(40, 60) if kinds[k] == "N"]]
+    # the wide beats' cluster is made of premature beats; it holds a minor share of the score
+    assert np.all(v_rows[:, F["cluster_prematurity"]] < 0.85)
+    assert np.all(v_rows[:, F["cluster_share"]] < 0.5)
+    assert np.all(n_rows[:, F["cluster_prematurity"]] > 1.0)
+    assert np.all(n_rows[:, F["cluster_share"]] > 0.5)
+    # a beat that starts a new cluster has no cluster history
+    first_v = feats[21]
+    assert np.isnan(first_v[F["cluster_prematurity"]]) and first_v[F["cluster_share"]] == 0.0

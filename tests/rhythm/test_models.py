@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from ecgcore.errors import DataError, FormatError
 from ecgcore.rhythm.af import default_af_model, load_af_model
 from ecgcore.rhythm.beats import default_beat_classifier, load_beat_classifier
 from ecgcore.rhythm.features import FEATURE_NAMES
-from ecgcore.rhythm.training import ABSOLUTE_RR
+from ecgcore.rhythm.training import ABSOLUTE_RR, V_EXCLUDED
 from ecgcore.rhythm.trees import (
     MODEL_DIR,
     export_sklearn_hgb,
@@ -35,9 +36,12 @@ def test_manifest_matches_the_shipped_files(name: str) -> None:
 
 def test_shipped_models_load_and_predict() -> None:
     bc = default_beat_classifier()
-    for model in (bc.v_model, bc.s_model):
-        # every feature but the absolute RR intervals (s), in the order of FEATURE_NAMES
-        assert model.feature_names == tuple(n for n in FEATURE_NAMES if n not in ABSOLUTE_RR)
+    # every feature but the absolute RR intervals (s), in the order of FEATURE_NAMES;
+    # the V stage also without the raw amplitude ratios
+    assert bc.s_model.feature_names == tuple(n for n in FEATURE_NAMES if n not in ABSOLUTE_RR)
+    assert bc.v_model.feature_names == tuple(
+        n for n in FEATURE_NAMES if n not in ABSOLUTE_RR + V_EXCLUDED
+    )
     x = np.full((3, len(FEATURE_NAMES)), np.nan)
     x[:, FEATURE_NAMES.index("qrs_width_s")] = 0.08
     labels = bc.classify(x)
@@ -49,6 +53,18 @@ def test_shipped_models_load_and_predict() -> None:
     assert vf.short.feature_names == VF_SHORT_FEATURE_NAMES
     assert vf.version == vf.long.version and vf.sha256 == manifest_entry("vf")["sha256"]
     assert default_af_model().coef.shape == (7,)
+
+
+def test_usual_beats_are_never_ventricular() -> None:
+    # every beat passes the V threshold; those of the dominant cluster that are not
+    # premature (against the local and the average RR) stay non-ventricular
+    bc = dataclasses.replace(default_beat_classifier(), v_threshold=-1.0)
+    x = np.full((4, len(FEATURE_NAMES)), 0.5)
+    x[:, FEATURE_NAMES.index("in_dominant")] = [1.0, 1.0, 1.0, 0.0]
+    x[:, FEATURE_NAMES.index("pre_over_local")] = [1.0, 0.7, 1.0, 1.0]
+    x[:, FEATURE_NAMES.index("pre_over_avg")] = [1.0, 1.0, 0.7, 1.0]
+    assert bc.classify(x).tolist()[1:] == ["V", "V", "V"]
+    assert bc.classify(x)[0] != "V"
 
 
 def test_checksum_mismatch_is_refused(tmp_path: Path) -> None:
