@@ -67,7 +67,7 @@ from ecgcore.grading import (
     median_beats,
     standard_leads_mv,
 )
-from ecgcore.grading.artefacts import recording_rail_mv
+from ecgcore.grading.artefacts import clipped_plateaus, recording_rail_mv
 from ecgcore.io import read_record
 from ecgcore.quality import compute_indices
 from ecgcore.recording import Recording
@@ -164,13 +164,14 @@ def cinc_features(data_dir: str | None) -> tuple[list[str], dict[str, np.ndarray
             continue
         rec, _ = db.load(r)
         x, _ = standard_leads_mv(rec)
-        ind = compute_indices(x, rec.fs, rail_mv=recording_rail_mv(rec))
+        rail = recording_rail_mv(rec)
+        ind = compute_indices(x, rec.fs, rail_mv=rail)
         ind["beat_agreement"] = beat_agreement(x, rec.fs)
         off = np.zeros(x.shape[1], dtype=bool)
         for lim in off_limits:
             off |= np.array([lim.hit(float(v)) for v in ind[lim.index]])
         cols["off"].append(off)
-        cols["clipped"].append(np.nan_to_num(ind["clipped"], nan=0.0))
+        cols["clipped"].append(np.nan_to_num(clipped_plateaus(x, rec.fs, rail), nan=0.0))
         cols["baseline"].append(np.nan_to_num(ind["baseline_mv"], nan=0.0))
         cols["agreement"].append(ind["beat_agreement"])
         cols["emg"].append(np.nan_to_num(ind["emg_mv"], nan=0.0))
@@ -578,7 +579,14 @@ def results_block(result: dict[str, Any]) -> str:
         "the continuity of V1-V6 (angles between neighbouring leads and between their "
         "principal-component loadings, QRS amplitude, interpolation and reconstruction "
         "errors) were adopted as one design after one cross-validated run on these records "
-        "(not nested, no search over alternatives).",
+        "(not nested, no search over alternatives). A clipping plateau counts only where "
+        "the recorder's rail is known and reached, or where the lead is held at its extreme "
+        "value in at least two separate plateaus of 20 ms or more (a recorder clips at a "
+        "fixed level, so it runs into it repeatedly); a single flat stretch, typically the "
+        "first fraction of a second while the input settles, is not clipping. The rule "
+        "follows from what clipping is, but was written after seeing it flag such a start "
+        "on one clean LUDB record; CinC 2011 records carry their rail (+-16000 counts), and "
+        "the acceptability rule is fitted on the same clipping index.",
         "",
         "### Goals",
         "",

@@ -1,11 +1,12 @@
 """Contact and artefact findings from the per-lead signal-quality indices.
 
 The indices themselves come from :mod:`ecgcore.quality` (flat line, lead-off,
-clipping, baseline wander, mains, EMG, motion bursts, amplitude); this module
-adds the one grading needs that is not there, the per-lead *beat agreement*
-(how well the R-peaks found in one lead agree with those found in the other
-leads: noise that hides the QRS lowers it), and turns the numbers into
-findings with the limits of :data:`ARTEFACT_LIMITS`.
+baseline wander, mains, EMG, motion bursts, amplitude); this module adds the
+ones grading needs that are not there, the per-lead *beat agreement* (how well
+the R-peaks found in one lead agree with those found in the other leads: noise
+that hides the QRS lowers it), the wander without the record's edges and the
+clipping that only counts plateaus at a rail (:func:`clipping_mask`), and turns
+the numbers into findings with the limits of :data:`ARTEFACT_LIMITS`.
 
 Two sets of limits apply:
 
@@ -37,7 +38,7 @@ from ecgcore.detect import detect_r_peaks
 from ecgcore.errors import DataError
 from ecgcore.grading.findings import FINDING_CODES, Finding, make_finding
 from ecgcore.quality import compute_indices
-from ecgcore.quality.indices import longest_true_run
+from ecgcore.quality.indices import longest_true_run, true_runs
 from ecgcore.recording import Recording
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "ArtefactResult",
     "beat_agreement",
     "check_artefacts",
+    "clipping_mask",
     "load_acceptability_rule",
     "recording_rail_mv",
 ]
@@ -112,6 +114,72 @@ def baseline_inner_mv(x: np.ndarray, fs: float, lead_off: np.ndarray | None = No
     return values["baseline_mv"]
 
 
+#: Shortest plateau (s) that counts as clipping.
+CLIP_PLATEAU_S = 0.02
+#: Plateaus at one extreme value needed to call it clipping when the rail is not known.
+CLIP_MIN_PLATEAUS = 2
+
+
+def clipping_mask(
+    x: np.ndarray, fs: float, rail_mv: tuple[float, float] | None = None
+) -> np.ndarray:
+    """Samples that are clipped, per lead (bool, same shape as ``x``).
+
+    A recorder clips at a fixed level, its converter's or amplifier's rail, so
+    clipping shows as the signal held at that level wherever it tries to go
+    beyond. Two kinds of sample count:
+
+    * samples at or beyond the rail, when the rail is known (``rail_mv``);
+    * plateaus of at least :data:`CLIP_PLATEAU_S` at the lead's largest or smallest
+      value, when that value is held as a plateau at least :data:`CLIP_MIN_PLATEAUS`
+      times: the level the lead keeps running into.
+
+    A single flat stretch at the extreme (typically the first fraction of a second,
+    while the recorder's filters settle or its input is blanked) is not evidence of
+    a rail and is not counted; the ``clipped`` index of :mod:`ecgcore.quality`
+    counts it, so the grading uses this mask (index ``clipped_plateaus``) instead.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples, n_leads)
+        Leads in mV (NaN = missing).
+    fs : float
+        Sampling rate in Hz.
+    rail_mv : (float, float), optional
+        Amplifier range in mV, when known.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    hit = np.zeros(x.shape, dtype=bool)
+    run = max(3, round(CLIP_PLATEAU_S * fs))
+    for j in range(x.shape[1]):
+        lead = x[:, j]
+        good = np.isfinite(lead)
+        if not good.any():
+            continue
+        if rail_mv is not None:
+            hit[:, j] |= good & ((lead <= rail_mv[0]) | (lead >= rail_mv[1]))
+        for extreme in (np.nanmax(lead), np.nanmin(lead)):
+            starts, stops = true_runs(good & (lead == extreme))
+            long = (stops - starts) >= run
+            if np.count_nonzero(long) < CLIP_MIN_PLATEAUS:
+                continue
+            for a, b in zip(starts[long], stops[long], strict=True):
+                hit[a:b, j] = True
+    return hit
+
+
+def clipped_plateaus(
+    x: np.ndarray, fs: float, rail_mv: tuple[float, float] | None = None
+) -> np.ndarray:
+    """Fraction of each lead's finite samples that are clipped (:func:`clipping_mask`)."""
+    x = np.asarray(x, dtype=np.float64)
+    finite = np.isfinite(x).sum(axis=0)
+    hits = clipping_mask(x, fs, rail_mv).sum(axis=0)
+    return np.where(finite > 0, hits / np.maximum(finite, 1), np.nan)
+
+
 @dataclasses.dataclass(frozen=True)
 class ArtefactLimit:
     """When a quality index raises a finding.
@@ -153,7 +221,9 @@ ARTEFACT_LIMITS: tuple[ArtefactLimit, ...] = (
         "LEAD_OFF", "lead_off", "above", 0.05, "the device flagged lead-off in {value:.0%}"
     ),
     ArtefactLimit("LEAD_OFF", "missing", "above", 0.3, "{value:.0%} of the samples are missing"),
-    ArtefactLimit("CLIPPING", "clipped", "above", 0.02, "{value:.1%} of the samples are clipped"),
+    ArtefactLimit(
+        "CLIPPING", "clipped_plateaus", "above", 0.02, "{value:.1%} of the samples are clipped"
+    ),
     ArtefactLimit(
         "BASELINE_WANDER",
         "baseline_inner_mv",
@@ -320,19 +390,31 @@ class ArtefactResult:
 
 
 def _spans(
-    x: np.ndarray, fs: float, limit: ArtefactLimit, lead_off: np.ndarray | None
+    x: np.ndarray,
+    fs: float,
+    limit: ArtefactLimit,
+    lead_off: np.ndarray | None,
+    rail_mv: tuple[float, float] | None = None,
 ) -> list[tuple[float, float]]:
     """Windows of ``_WINDOW_S`` where ``limit`` is exceeded in one lead, merged."""
     whole_lead = ("baseline_mv", "baseline_inner_mv", "powerline_mv", "emg_mv", "amplitude_mv")
     if limit.index in (*whole_lead, "missing"):
         return []  # whole-lead measures: no meaningful location
     n = round(_WINDOW_S * fs)
+    # clipping is judged on the whole lead (its plateaus recur), then located per window
+    clip = clipping_mask(x, fs, rail_mv)[:, 0] if limit.index == "clipped_plateaus" else None
     spans: list[tuple[float, float]] = []
     for a in range(0, x.shape[0] - n // 2, n):
         b = min(x.shape[0], a + n)
-        seg = x[a:b, None]
-        off = None if lead_off is None else lead_off[a:b, None]
-        value = float(compute_indices(seg, fs, lead_off=off, names=(limit.index,))[limit.index][0])
+        if clip is not None:
+            finite = np.count_nonzero(np.isfinite(x[a:b]))
+            value = float(np.count_nonzero(clip[a:b]) / finite) if finite else math.nan
+        else:
+            seg = x[a:b, None]
+            off = None if lead_off is None else lead_off[a:b, None]
+            value = float(
+                compute_indices(seg, fs, lead_off=off, names=(limit.index,))[limit.index][0]
+            )
         threshold = 0.5 if limit.index == "motion_bursts" else limit.threshold
         probe = dataclasses.replace(limit, threshold=threshold)
         if probe.hit(value):
@@ -377,6 +459,7 @@ def check_artefacts(
     values = compute_indices(x, fs, lead_off=lead_off, rail_mv=rail_mv)
     values["beat_agreement"] = beat_agreement(x, fs)
     values["baseline_inner_mv"] = baseline_inner_mv(x, fs, lead_off)
+    values["clipped_plateaus"] = clipped_plateaus(x, fs, rail_mv)
     names = tuple(lead_names)
     per_lead = {lead: {k: float(v[j]) for k, v in values.items()} for j, lead in enumerate(names)}
     unreadable_mask = rule.unreadable(values)
@@ -392,14 +475,16 @@ def check_artefacts(
             if limit.code in _OFF_CODES:
                 off_leads.add(lead)
             col_off = None if lead_off is None else lead_off[:, j]
-            spans = _spans(x[:, j], fs, limit, col_off)
+            spans = _spans(x[:, j], fs, limit, col_off, rail_mv)
             entries = by_code.setdefault(limit.code, [])
             if not any(e[0] == lead for e in entries):
                 entries.append((lead, limit, value, spans))
             if limit.code in _OFF_CODES:
                 break
     reasons: list[str] = []
-    clipped = [n for n in names if per_lead[n]["clipped"] > rule.clipped and n not in off_leads]
+    clipped = [
+        n for n in names if per_lead[n]["clipped_plateaus"] > rule.clipped and n not in off_leads
+    ]
     wander = [n for n in names if per_lead[n]["baseline_mv"] > rule.baseline_mv]
     unreadable = [n for j, n in enumerate(names) if unreadable_mask[j] and n not in off_leads]
     if off_leads:

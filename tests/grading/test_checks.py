@@ -16,6 +16,7 @@ from ecgcore.grading import (
     make_finding,
     standard_leads_mv,
 )
+from ecgcore.grading.artefacts import clipping_mask
 from ecgcore.grading.settings import limb_lead_gains
 from ecgcore.quality import compute_indices
 from tests.grading.conftest import make_recording
@@ -137,6 +138,21 @@ def test_clipping(sim_signals) -> None:
     rail = _codes(make_recording(clipped, rail_mv=(-0.35, 0.35)))
     assert "CLIPPING" in rail
     assert "CLIPPING" not in _codes(make_recording(sim_signals))
+
+
+def test_one_flat_stretch_is_not_clipping(sim_signals) -> None:
+    """A single flat start at the lead's minimum (recorder settling) is no rail; the same
+    level held in several places is, and a known rail counts even once."""
+    x = sim_signals.copy()
+    low = float(x[:, 1].min()) - 0.2
+    x[:150, 1] = low  # first 0.3 s held at the minimum: 3 % of the samples
+    assert "CLIPPING" not in _codes(make_recording(x))
+    assert "II" in _codes(make_recording(x, rail_mv=(low, 5.0))).get("CLIPPING", ())
+    x[2500:2650, 1] = low  # the same level again, mid-record
+    assert "II" in _codes(make_recording(x)).get("CLIPPING", ())
+    mask = clipping_mask(x, 500.0)
+    assert mask[:150, 1].all() and mask[2500:2650, 1].all() and mask[:, 1].sum() == 300
+    assert not mask[:, [0, *range(2, 12)]].any()
 
 
 def test_recorder_settling_is_not_baseline_wander(sim_signals) -> None:
