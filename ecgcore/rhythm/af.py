@@ -113,7 +113,7 @@ def af_features(
     t = np.asarray(t_s, dtype=np.float64)
     v = np.asarray(is_ectopic, dtype=bool)
     pw_all = np.asarray(p_windows, dtype=np.float64)
-    complete = ~np.isnan(pw_all).any(axis=1)
+    complete = np.asarray(~np.isnan(pw_all).any(axis=1))
     rr = np.diff(t, prepend=np.nan)
     ok = ~v & ~np.r_[False, v[:-1]] & (rr < _RR_MAX_S)  # NaN compares False
     out = np.full((len(which), len(AF_FEATURE_NAMES)), np.nan)
