@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -117,11 +118,7 @@ def af_features(
     rr = np.diff(t, prepend=np.nan)
     ok = ~v & ~np.r_[False, v[:-1]] & (rr < _RR_MAX_S)  # NaN compares False
     out = np.full((len(which), len(AF_FEATURE_NAMES)), np.nan)
-    lo = np.searchsorted(t, t[which] - back_s)
-    hi = np.searchsorted(t, t[which] + ahead_s, side="right")
-    for row in range(len(lo)):
-        sel = np.arange(lo[row], hi[row])
-        sel = sel[ok[sel]]
+    for row, sel in enumerate(_windows(t, which, ok, back_s, ahead_s)):
         if sel.size < _MIN_RR:
             continue
         r = rr[sel]
@@ -183,14 +180,21 @@ def sinus_p_consistency(
     pw = np.asarray(p_windows, dtype=np.float64)
     use = np.asarray(is_sinus, dtype=bool) & ~np.isnan(pw).any(axis=1)
     out = np.full(len(which), np.nan)
-    lo = np.searchsorted(t, t[which] - back_s)
-    hi = np.searchsorted(t, t[which] + ahead_s, side="right")
-    for row in range(len(lo)):
-        sel = np.arange(lo[row], hi[row])
-        sel = sel[use[sel]]
+    for row, sel in enumerate(_windows(t, which, use, back_s, ahead_s)):
         if sel.size >= _MIN_P:
             out[row] = _p_consistency(pw[sel])
     return out
+
+
+def _windows(
+    t: np.ndarray, which: np.ndarray, usable: np.ndarray, back_s: float, ahead_s: float
+) -> Iterator[np.ndarray]:
+    """Per beat of ``which``: its usable beats from ``back_s`` before to ``ahead_s`` after (s)."""
+    lo = np.searchsorted(t, t[which] - back_s)
+    hi = np.searchsorted(t, t[which] + ahead_s, side="right")
+    for a, b in zip(lo, hi, strict=True):
+        sel = np.arange(a, b)
+        yield sel[usable[sel]]
 
 
 def _p_consistency(pw: np.ndarray) -> float:
