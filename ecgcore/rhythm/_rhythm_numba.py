@@ -2,7 +2,10 @@
 
 * :func:`rr_context`: running RR statistics per beat (causal);
 * :func:`template_features`: running per-patient beat templates (morphology
-  clusters) and the morphology features of each beat against the dominant one;
+  clusters), the morphology features of each beat against the dominant one and
+  the running prematurity and score share of the cluster each beat joins;
+* :func:`running_percentile`: per beat, a percentile of the previous beats'
+  values (a sliding history kept sorted);
 * :func:`gbt_decision`: evaluation of a gradient-boosted tree ensemble stored as
   flat arrays (the shipped beat model);
 * :func:`sample_entropy`: SampEn(m, r) of a short series.
@@ -147,8 +150,11 @@ def _merge_similar(
     scores: np.ndarray,
     n_members: np.ndarray,
     corr_join: float,
-) -> None:
-    """Merge every cluster that has become similar to cluster ``j`` into the better scored."""
+) -> int:
+    """Merge every cluster that has become similar to cluster ``j`` into the better scored.
+
+    Returns the index of the cluster that holds cluster ``j``'s beats at the end.
+    """
     for i in range(templates.shape[0]):
         if i == j or n_members[i] == 0 or n_members[j] == 0:
             continue
@@ -164,6 +170,7 @@ def _merge_similar(
         n_members[drop] = 0
         if keep == i:
             j = i
+    return j
 
 
 @jit
@@ -203,15 +210,106 @@ def _dominant(templates: np.ndarray, scores: np.ndarray, n_members: np.ndarray) 
 
 
 @jit
+def _pairwise_sum(a: np.ndarray) -> float:
+    """Sum of up to 128 values in numpy's pairwise order (equal to ``numpy.sum`` bit for bit).
+
+    Written out because the cluster features of the shipped beat model were
+    computed with ``numpy.sum``, whose rounding depends on this order.
+    """
+    n = a.shape[0]
+    if n > 128:
+        raise ValueError("_pairwise_sum takes at most 128 values")
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[0], a[1], a[2], a[3]
+    r4, r5, r6, r7 = a[4], a[5], a[6], a[7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@jit
+def _book_cluster(  # noqa: PLR0917 - numba kernel over arrays
+    j: int,
+    members_before: np.ndarray,
+    scores_before: np.ndarray,
+    n_members: np.ndarray,
+    cluster_pre: np.ndarray,
+    pre_local: float,
+    pre_alpha: float,
+    out: np.ndarray,
+) -> None:
+    """Cluster features of a beat that joined cluster ``j``, then the running prematurity.
+
+    ``out`` gets the running mean prematurity of the cluster's earlier beats
+    and the cluster's share of the scores before the beat (NaN and 0 when the
+    beat starts the cluster). Clusters merged into ``j`` by this beat pool
+    their prematurity (weighted by their beats); then ``j`` takes in the
+    beat's prematurity ``pre_local`` (exponential mean with ``pre_alpha``), and
+    unused clusters forget theirs.
+    """
+    n_k = n_members.shape[0]
+    if members_before[j] == 0 or n_members[j] == 1:  # a new cluster
+        out[0] = np.nan
+        out[1] = 0.0
+        cluster_pre[j] = np.nan
+    else:
+        total = _pairwise_sum(scores_before)
+        out[0] = cluster_pre[j]
+        out[1] = scores_before[j] / total if total > 0 else 0.0
+        if n_members[j] - members_before[j] > 1:  # clusters merged into j
+            wv = np.empty(n_k)
+            ww = np.empty(n_k)
+            m = 0
+            if not np.isnan(cluster_pre[j]):
+                ww[0] = float(members_before[j])
+                wv[0] = ww[0] * cluster_pre[j]
+                m = 1
+            for k in range(n_k):  # the clusters this beat's merges emptied
+                if members_before[k] > 0 and n_members[k] == 0 and not np.isnan(cluster_pre[k]):
+                    ww[m] = float(members_before[k])
+                    wv[m] = ww[m] * cluster_pre[k]
+                    m += 1
+            cluster_pre[j] = _pairwise_sum(wv[:m]) / _pairwise_sum(ww[:m]) if m > 0 else np.nan
+    if not np.isnan(pre_local):
+        c = cluster_pre[j]
+        cluster_pre[j] = pre_local if np.isnan(c) else c + pre_alpha * (pre_local - c)
+    for k in range(n_k):
+        if n_members[k] == 0:
+            cluster_pre[k] = np.nan
+
+
+@jit
 def template_features(  # noqa: PLR0917 - numba kernel over arrays
     windows: np.ndarray,
     weights: np.ndarray,
+    pre_local: np.ndarray,
     templates: np.ndarray,
     scores: np.ndarray,
     n_members: np.ndarray,
+    cluster_pre: np.ndarray,
     out: np.ndarray,
+    cluster_out: np.ndarray,
+    cluster_idx: np.ndarray,
     corr_join: float,
     decay: float,
+    pre_alpha: float,
 ) -> None:
     """Morphology of each beat against the running dominant template, then update.
 
@@ -220,7 +318,8 @@ def template_features(  # noqa: PLR0917 - numba kernel over arrays
     starts a new one (replacing the least-scored cluster when all are in use).
     Cluster scores decay by ``decay`` per beat and grow by the beat's weight;
     the dominant template is the best-scored cluster *before* the beat is
-    added, so every feature depends on earlier beats only.
+    added, so every feature depends on earlier beats only. Each cluster also
+    keeps the running mean prematurity of its beats (see :func:`_book_cluster`).
 
     Parameters
     ----------
@@ -228,21 +327,47 @@ def template_features(  # noqa: PLR0917 - numba kernel over arrays
         Beat windows on the grid (mV); rows with NaN get NaN features and no update.
     weights : ndarray, shape (n,)
         Score increment of each beat (premature beats count less).
+    pre_local : ndarray, shape (n,)
+        Prematurity of each beat: RR before over local RR (NaN when unknown).
     templates : ndarray, shape (K, 201)
-        Cluster templates, updated in place.
+        Cluster templates (mV), updated in place.
     scores : ndarray, shape (K,)
         Cluster scores, updated in place.
     n_members : ndarray of int64, shape (K,)
         Beats per cluster (0 = slot unused), updated in place.
+    cluster_pre : ndarray, shape (K,)
+        Running mean prematurity of each cluster (NaN when unknown or unused),
+        updated in place.
     out : ndarray, shape (n, N_MORPH)
         Features, written.
+    cluster_out : ndarray, shape (n, 2)
+        Written: the running mean prematurity of the earlier beats of the
+        cluster each beat joins and that cluster's share of the scores before
+        the beat (NaN and 0 for a beat that starts a cluster or has no window).
+    cluster_idx : ndarray of int64, shape (n,)
+        Written: the cluster each beat ends up in after any merge (-1 when the
+        window has NaN).
+    corr_join : float
+        Correlation needed to join a cluster.
+    decay : float
+        Score decay per beat.
+    pre_alpha : float
+        Weight of a new beat in its cluster's running mean prematurity.
     """
     n_k = templates.shape[0]
+    members_before = np.empty(n_k, dtype=np.int64)
+    scores_before = np.empty(n_k)
     for i in range(windows.shape[0]):
         w = windows[i]
         out[i, :] = np.nan
+        cluster_out[i, 0] = np.nan
+        cluster_out[i, 1] = 0.0
+        cluster_idx[i] = -1
         if np.any(np.isnan(w)):
             continue
+        for j in range(n_k):
+            members_before[j] = n_members[j]
+            scores_before[j] = scores[j]
         dom = _dominant(templates, scores, n_members)
         pp_w = _pp(w, _QRS_A, _QRS_B)
         width_w = _qrs_width(w)
@@ -305,7 +430,7 @@ def template_features(  # noqa: PLR0917 - numba kernel over arrays
                 t[q] += alpha * (w[src] - t[q])
             n_members[assign] = m + 1
             scores[assign] += weights[i]
-            _merge_similar(assign, templates, scores, n_members, corr_join)
+            joined = _merge_similar(assign, templates, scores, n_members, corr_join)
         else:
             slot = -1
             low = np.inf
@@ -319,6 +444,93 @@ def template_features(  # noqa: PLR0917 - numba kernel over arrays
             templates[slot, :] = w
             n_members[slot] = 1
             scores[slot] = weights[i]
+            joined = slot
+        cluster_idx[i] = joined
+        _book_cluster(
+            joined, members_before, scores_before, n_members, cluster_pre, pre_local[i],
+            pre_alpha, cluster_out[i],
+        )  # fmt: skip
+
+
+@jit
+def running_percentile(  # noqa: PLR0917 - numba kernel over arrays
+    values: np.ndarray,
+    history: np.ndarray,
+    ordered: np.ndarray,
+    state: np.ndarray,
+    q: float,
+    min_n: int,
+    out: np.ndarray,
+) -> None:
+    """Per row, the ``q``-th percentile of each column over the previous rows.
+
+    The percentile is taken over the last ``n_max`` earlier rows without NaN
+    and equals ``numpy.percentile(rows, q, axis=0)`` (linear interpolation) bit
+    for bit; then the row joins the history when it has no NaN. Written by
+    hand to keep each column sorted as rows come and go (one insertion and one
+    removal per row instead of a sort).
+
+    Parameters
+    ----------
+    values : ndarray, shape (n, m)
+        The rows, in order.
+    history : ndarray, shape (n_max, m)
+        Ring of the history rows (oldest at ``state[1]``), updated in place.
+    ordered : ndarray, shape (n_max, m)
+        Each column of the history sorted, in the first ``state[0]`` rows;
+        updated in place.
+    state : ndarray of int64, shape (2,)
+        Number of history rows and index of the oldest in ``history``; updated
+        in place.
+    q : float
+        Percentile (0-100).
+    min_n : int
+        Rows with fewer history rows get NaN.
+    out : ndarray, shape (n, m)
+        Percentiles, written.
+    """
+    n_max, n_col = history.shape
+    frac = q / 100.0
+    for k in range(values.shape[0]):
+        cnt = state[0]
+        if cnt >= max(min_n, 1):
+            # numpy.percentile, method "linear": virtual index (n - 1) * q / 100,
+            # lerp a + (b - a) g, or b - (b - a) (1 - g) when g >= 0.5
+            vi = (cnt - 1) * frac
+            lo = int(np.floor(vi))
+            g = vi - lo
+            hi = lo + 1
+            if vi >= cnt - 1:
+                lo = cnt - 1
+                hi = cnt - 1
+            for c in range(n_col):
+                a = ordered[lo, c]
+                b = ordered[hi, c]
+                d = b - a
+                out[k, c] = b - d * (1.0 - g) if g >= 0.5 else a + d * g
+        else:
+            out[k, :] = np.nan
+        row = values[k]
+        if np.any(np.isnan(row)):
+            continue
+        head = state[1]
+        if cnt == n_max:  # drop the oldest row
+            for c in range(n_col):
+                col = ordered[:cnt, c]
+                p = np.searchsorted(col, history[head, c])
+                col[p:-1] = col[p + 1 :].copy()
+            cnt -= 1
+            slot = head
+            state[1] = (head + 1) % n_max
+        else:
+            slot = (head + cnt) % n_max
+        for c in range(n_col):
+            history[slot, c] = row[c]
+            col = ordered[: cnt + 1, c]
+            p = np.searchsorted(col[:cnt], row[c])
+            col[p + 1 :] = col[p:-1].copy()
+            col[p] = row[c]
+        state[0] = cnt + 1
 
 
 @jit

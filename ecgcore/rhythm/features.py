@@ -41,7 +41,12 @@ import numpy as np
 from ecgcore._validate import as_signal_1d, check_fs
 from ecgcore.errors import SignalError
 from ecgcore.rhythm._preprocess import GRID_N, CausalBandpass, beat_windows
-from ecgcore.rhythm._rhythm_numba import N_MORPH, rr_context, template_features
+from ecgcore.rhythm._rhythm_numba import (
+    N_MORPH,
+    rr_context,
+    running_percentile,
+    template_features,
+)
 
 __all__ = [
     "FEATURE_NAMES",
@@ -166,7 +171,10 @@ class BeatFeatureExtractor:
         self._templates = np.zeros((_N_CLUSTERS, GRID_N))
         self._scores = np.zeros(_N_CLUSTERS)
         self._members = np.zeros(_N_CLUSTERS, dtype=np.int64)
-        self._morph_hist: list[np.ndarray] = []
+        # the four abnormality values of the previous beats (ring, and each column sorted)
+        self._morph_hist = np.zeros((_MORPH_HISTORY, _N_PATIENT - 1))
+        self._morph_sorted = np.zeros((_MORPH_HISTORY, _N_PATIENT - 1))
+        self._morph_n = np.zeros(2, dtype=np.int64)
         self._cluster_pre = np.full(_N_CLUSTERS, np.nan)
         self._prev_loss = np.nan
 
@@ -252,7 +260,7 @@ class BeatFeatureExtractor:
     def _morphology(
         self, windows: np.ndarray, weights: np.ndarray, pre_local: np.ndarray, out: np.ndarray
     ) -> np.ndarray:
-        """Template features beat by beat, and the features of the cluster each beat joins.
+        """Template features of the beats, and the features of the cluster each beat joins.
 
         ``out`` gets, per beat, the mean prematurity of the cluster's earlier
         beats and the cluster's share of the total score (both before the beat
@@ -260,41 +268,13 @@ class BeatFeatureExtractor:
         """
         n = windows.shape[0]
         morph = np.empty((n, N_MORPH))
-        cpre = self._cluster_pre
-        for i in range(n):
-            members = self._members.copy()
-            templates = self._templates.copy()
-            scores = self._scores.copy()
-            template_features(
-                windows[i : i + 1], weights[i : i + 1], self._templates, self._scores,
-                self._members, morph[i : i + 1], _CORR_JOIN, _DECAY,
-            )  # fmt: skip
-            changed = (self._members > 0) & (
-                (self._members != members) | np.any(self._templates != templates, axis=1)
-            )
-            if not changed.any():  # a missing window, or a new cluster equal to the old one
-                out[i] = (np.nan, 0.0)
-                if np.isnan(windows[i]).any():
-                    continue
-                changed = np.all(self._templates == windows[i], axis=1)
-            j = int(np.argmax(np.where(changed, self._members - members, -np.inf)))
-            grown = self._members[j] - members[j]
-            total = scores.sum()
-            if members[j] == 0 or self._members[j] == 1:  # a new cluster
-                out[i] = (np.nan, 0.0)
-                cpre[j] = np.nan
-            else:
-                out[i] = (cpre[j], scores[j] / total if total > 0 else 0.0)
-                if grown > 1:  # clusters merged into j: pool their prematurity
-                    dropped = (members > 0) & (self._members == 0)
-                    w = np.concatenate(([members[j]], members[dropped])).astype(float)
-                    v = np.concatenate(([cpre[j]], cpre[dropped]))
-                    ok = ~np.isnan(v)
-                    cpre[j] = np.sum(w[ok] * v[ok]) / w[ok].sum() if ok.any() else np.nan
-            x = pre_local[i]
-            if not np.isnan(x):
-                cpre[j] = x if np.isnan(cpre[j]) else cpre[j] + _CLUSTER_ALPHA * (x - cpre[j])
-            cpre[self._members == 0] = np.nan
+        cluster = np.empty((n, _N_CLUSTER))
+        template_features(
+            windows, weights, np.ascontiguousarray(pre_local), self._templates, self._scores,
+            self._members, self._cluster_pre, morph, cluster, np.empty(n, dtype=np.int64),
+            _CORR_JOIN, _DECAY, _CLUSTER_ALPHA,
+        )  # fmt: skip
+        out[:] = cluster
         return morph
 
     def _patient_relative(self, feats: np.ndarray) -> None:
@@ -306,28 +286,24 @@ class BeatFeatureExtractor:
         the beat then joins the history.
         """
         c0 = FEATURE_NAMES.index("width_over_typical")
-        width = FEATURE_NAMES.index("qrs_width_s")
-        corr = FEATURE_NAMES.index("corr_qrs")
-        energy = FEATURE_NAMES.index("diff_energy")
-        amp = FEATURE_NAMES.index("abs_log_amp_ratio")
-        hist = self._morph_hist
-        for k in range(feats.shape[0]):
-            v = np.array([
-                feats[k, width], 1.0 - feats[k, corr], feats[k, energy], feats[k, amp]
-            ])  # fmt: skip
-            if len(hist) >= _MORPH_MIN:
-                typ = np.percentile(np.asarray(hist), _TYPICAL_Q, axis=0)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    feats[k, c0] = v[0] / typ[0]
-                    feats[k, c0 + 1] = np.log((v[1] + _CORR_EPS) / (typ[1] + _CORR_EPS))
-                    feats[k, c0 + 2] = np.log((v[2] + _ENERGY_EPS) / (typ[2] + _ENERGY_EPS))
-                    feats[k, c0 + 3] = v[3] - typ[3]
-            feats[k, c0 + 4] = self._prev_loss
-            self._prev_loss = feats[k, c0 + 1]
-            if not np.isnan(v).any():
-                hist.append(v)
-                if len(hist) > _MORPH_HISTORY:
-                    del hist[0]
+        v = np.column_stack((
+            feats[:, FEATURE_NAMES.index("qrs_width_s")],
+            1.0 - feats[:, FEATURE_NAMES.index("corr_qrs")],
+            feats[:, FEATURE_NAMES.index("diff_energy")],
+            feats[:, FEATURE_NAMES.index("abs_log_amp_ratio")],
+        ))  # fmt: skip
+        typ = np.empty_like(v)  # NaN while fewer than _MORPH_MIN beats came before
+        running_percentile(
+            v, self._morph_hist, self._morph_sorted, self._morph_n, _TYPICAL_Q, _MORPH_MIN, typ
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            feats[:, c0] = v[:, 0] / typ[:, 0]
+            feats[:, c0 + 1] = np.log((v[:, 1] + _CORR_EPS) / (typ[:, 1] + _CORR_EPS))
+            feats[:, c0 + 2] = np.log((v[:, 2] + _ENERGY_EPS) / (typ[:, 2] + _ENERGY_EPS))
+            feats[:, c0 + 3] = v[:, 3] - typ[:, 3]
+        feats[0, c0 + 4] = self._prev_loss
+        feats[1:, c0 + 4] = feats[:-1, c0 + 1]
+        self._prev_loss = float(feats[-1, c0 + 1])
 
 
 def beat_features(
