@@ -21,7 +21,8 @@ Per input sample (full rate ``fs``, O(1), no allocation)
 2. Decimation by ``D`` (``fs / D`` is the internal rate, 100 to 200 Hz): a
    triangular anti-alias window over ``2 D - 1`` samples (two multiply-adds per
    sample), evaluated once per block of ``D`` samples (blocks aligned to
-   absolute sample indices, so chunking cannot matter). Like Hamilton's
+   absolute sample indices, so chunking cannot matter). Its weights are passed
+   as tuples, so the kernel is compiled, unrolled, once per factor ``D``. Like Hamilton's
    detector running at 200 Hz, detection needs no more than this, and all of
    the filtering below costs ``1 / D`` per input sample.
 3. A missing sample (NaN/inf) is "no signal": its block yields nothing, pending
@@ -61,6 +62,12 @@ Per internal sample
 The hot loop handles steps 1-5 with its state in local variables; the rules
 of steps 6-8 run only at events (a pre-blanking interval ends, learning ends,
 a search-back can first succeed, a gap begins), whose times are known ahead.
+Most blocks need none of that: an inner loop without calls takes whole finite
+blocks for as long as no hump above the floor ends and no timer is due, so
+the compiler keeps the filter and feature state in registers (a call anywhere
+in a loop makes it keep them in memory). A block that needs more is computed
+again by the general path, from the same helpers (``_block_sums``,
+``_bandpass``, ``_hump``), before anything of it is stored.
 
 Positions (candidates, RR intervals, peaks) are full-rate sample indices; a
 candidate found at internal sample ``m`` is at the last sample of its block,
@@ -118,7 +125,6 @@ from ecgcore.detect._rpeaks_state import (
     I_SB_REF,
     I_SEG_START,
     I_VALID_BLOCKS,
-    P_D,
     P_FLOOR,
     P_K,
     P_PEAK_TIMEOUT,
@@ -143,8 +149,12 @@ def _to_ring(raw: np.ndarray, mask: int, x: np.ndarray, first: int) -> None:
     lo = max(0, n - size)  # older samples would be overwritten anyway
     pos = (first + lo) & mask
     head = min(n - lo, size - pos)
-    raw[pos : pos + head] = x[lo : lo + head]
-    raw[: n - lo - head] = x[lo + head : n]
+    # plain loops over unsigned indices compile to a vectorised copy (slice
+    # assignment checks every index against the bounds)
+    for t in range(head):
+        raw[np.uint64(pos + t)] = x[np.uint64(lo + t)]
+    for t in range(n - lo - head):
+        raw[np.uint64(t)] = x[np.uint64(lo + head + t)]
 
 
 @jit
@@ -160,7 +170,84 @@ def _drain(st, out: np.ndarray, n_out: int) -> int:
 
 
 @jit
-def rpeaks_process(x: np.ndarray, state: np.ndarray, out: np.ndarray) -> int:
+def _block_sums(
+    x: np.ndarray, j: int, w_cur: tuple[float, ...], w_next: tuple[float, ...]
+) -> tuple[float, float]:
+    """The block ``x[j : j + D]`` weighted for the current and the next internal sample.
+
+    The weights are tuples, so the compiled kernel is specialised (unrolled)
+    for each decimation factor ``D``. Indices are unsigned: numba then omits
+    its negative-index check. Every sample has a positive weight in the first
+    sum, so it is finite only if they all are (or it overflowed: then the
+    per-sample path, which adds up the same products in the same order, takes
+    the block).
+    """
+    c_sum = 0.0
+    n_sum = 0.0
+    for p in range(len(w_cur)):
+        v = x[np.uint64(j + p)]
+        c_sum += w_cur[p] * v
+        n_sum += w_next[p] * v
+    return c_sum, n_sum
+
+
+@jit
+def _bandpass(
+    u: float, z: tuple[float, float, float, float], c: tuple[float, ...]
+) -> tuple[float, tuple[float, float, float, float]]:
+    """One sample through the two band-pass sections (transposed direct form II).
+
+    ``z`` is the state in scipy's ``zi`` layout (section 0, then 1), ``c`` the
+    coefficients ``b0, b1, b2, a1, a2`` of each section. Returns the output
+    and the new state.
+    """
+    b00, b01, b02, a01, a02, b10, b11, b12, a11, a12 = c
+    z00, z01, z10, z11 = z
+    o = b00 * u + z00
+    t00 = b01 * u - a01 * o + z01
+    t01 = b02 * u - a02 * o
+    y = b10 * o + z10
+    t10 = b11 * o - a11 * y + z11
+    t11 = b12 * o - a12 * y
+    return y, (t00, t01, t10, t11)
+
+
+@jit
+def _hump(
+    feat: float, f_last: float, pk: tuple[float, int, int], i: int, limits: tuple[float, int]
+) -> tuple[bool, tuple[float, int, int]]:
+    """Track the maxima of the feature through the sample ``feat`` (at sample ``i``).
+
+    ``pk`` is the current hump: its maximum, the internal samples since it
+    started (0: none) and the sample of its maximum. ``limits`` is the floor
+    of a candidate (mean ``|d|``, mV) and the hump's timeout (internal
+    samples). A hump ends when the feature falls below half its maximum or the
+    timeout passes. Returns whether a hump above the floor ended (its peak,
+    ``pk``, is then a candidate) and the updated hump. As selects rather than
+    branches: on noise the feature turns up and down at random, which branches
+    would mispredict.
+    """
+    pk_max, pk_time, pk_pos = pk
+    floor, timeout = limits
+    pk_time += pk_time > 0
+    rise = (feat > f_last) & (feat > pk_max)
+    end = (not rise) & ((feat < 0.5 * pk_max) | (pk_time > timeout))
+    new = (
+        feat if rise else (0.0 if end else pk_max),
+        1 if rise & (feat > floor) else (0 if end else pk_time),
+        i if rise else pk_pos,
+    )
+    return end & (pk_max > floor), new
+
+
+@jit
+def rpeaks_process(
+    x: np.ndarray,
+    state: np.ndarray,
+    out: np.ndarray,
+    w_cur: tuple[float, ...],
+    w_next: tuple[float, ...],
+) -> int:
     """Run the detector over the chunk ``x``; write confirmed peaks to ``out``.
 
     ``state`` is a one-element array of ``STATE_DTYPE``; ``out`` has room
@@ -181,22 +268,22 @@ def rpeaks_process(x: np.ndarray, state: np.ndarray, out: np.ndarray) -> int:
     sos = st.sos
     zi = st.zi
     zi_unit = st.zi_unit
-    w_cur = st.w_cur[:]
-    w_next = st.w_next[:]
     y_ring = rings[R_Y]
     d_ring = rings[R_D]
     # the band-pass's two sections, coefficients and state in registers
-    b00, b01, b02, a01, a02 = sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5]
-    b10, b11, b12, a11, a12 = sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5]
-    z00, z01, z10, z11 = zi[0, 0], zi[0, 1], zi[1, 0], zi[1, 1]
+    coef = (
+        sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5],
+        sos[1, 0], sos[1, 1], sos[1, 2], sos[1, 4], sos[1, 5],
+    )  # fmt: skip
+    z = (zi[0, 0], zi[0, 1], zi[1, 0], zi[1, 1])
     mask_raw = int(par[P_RAW_SIZE]) - 1
     mask = int(par[P_RING_SIZE]) - 1
-    dec = int(par[P_D])
+    dec = len(w_cur)
     w = int(par[P_W])
     k = int(par[P_K])
     inv_w = 1.0 / w
     floor = par[P_FLOOR]
-    timeout = int(par[P_PEAK_TIMEOUT])
+    limits = (floor, int(par[P_PEAK_TIMEOUT]))
 
     i = ist[I_N]
     i0 = i  # sample index of x[0]
@@ -224,18 +311,40 @@ def rpeaks_process(x: np.ndarray, state: np.ndarray, out: np.ndarray) -> int:
     j = 0
     n = x.shape[0]
     while j < n:
+        if phase == 0 and restart == 0 and first_out == 0 and (valid_blocks > 0 or dec == 1):
+            # steady state: whole finite blocks that need no decision rule, in a
+            # loop without calls (the compiler keeps its state in registers); a
+            # block that needs more is left to the general path below
+            while j + dec <= n:
+                c_sum, n_sum = _block_sums(x, j, w_cur, w_next)
+                i_last = i + dec - 1
+                if c_sum - c_sum != 0.0 or i_last >= next_event:
+                    break
+                y, z_new = _bandpass(c_sum + carry, z, coef)
+                d = y - y_ring[np.uint64((m - k) & mask)]
+                s_new = max(s + abs(d) - abs(d_ring[np.uint64((m - w) & mask)]), 0.0)
+                feat = s_new * inv_w
+                ended, pk = _hump(feat, f_last, (pk_max, pk_time, pk_pos), i_last, limits)
+                if ended:
+                    break
+                # no rule is needed: commit the block
+                y_ring[np.uint64(m & mask)] = y
+                d_ring[np.uint64(m & mask)] = d
+                z = z_new
+                s = s_new
+                carry = n_sum
+                valid_blocks += 1
+                pk_max, pk_time, pk_pos = pk
+                f_last = feat
+                m += 1
+                j += dec
+                i += dec
+            if j >= n:
+                break
         event = EV_END
         if phase == 0 and restart == 0 and j + dec <= n:
-            # fast path: a whole block of this chunk; taken if all its samples are finite
-            c_sum = 0.0
-            n_sum = 0.0
-            for p in range(dec):
-                v = x[j + p]
-                c_sum += w_cur[p] * v
-                n_sum += w_next[p] * v
-            # every sample has a positive weight in c_sum, so it is finite only if
-            # they all are (or it overflowed: then the per-sample path below, which
-            # adds up the same products in the same order, takes the block)
+            # a whole block of this chunk, taken here if all its samples are finite
+            c_sum, n_sum = _block_sums(x, j, w_cur, w_next)
             fast = c_sum - c_sum == 0.0
             if fast:
                 cur = c_sum
@@ -315,34 +424,20 @@ def rpeaks_process(x: np.ndarray, state: np.ndarray, out: np.ndarray) -> int:
         if first_out == 1:
             # (re)start: band-pass in steady state for the level u, empty history
             first_out = 0
-            z00 = zi_unit[0, 0] * u
-            z01 = zi_unit[0, 1] * u
-            z10 = zi_unit[1, 0] * u
-            z11 = zi_unit[1, 1] * u
+            z = (zi_unit[0, 0] * u, zi_unit[0, 1] * u, zi_unit[1, 0] * u, zi_unit[1, 1] * u)
             for t in range(mi - w - k, mi):
                 y_ring[t & mask] = 0.0
                 d_ring[t & mask] = 0.0
             s = 0.0
             f_last = 0.0
-        # band-pass (transposed direct form II, scipy zi layout), two sections
-        o = b00 * u + z00
-        z00 = b01 * u - a01 * o + z01
-        z01 = b02 * u - a02 * o
-        u = b10 * o + z10
-        z10 = b11 * o - a11 * u + z11
-        z11 = b12 * o - a12 * u
-        d = u - y_ring[(mi - k) & mask]
-        y_ring[mi & mask] = u
-        old = d_ring[(mi - w) & mask]
-        d_ring[mi & mask] = d
-        s = max(s + abs(d) - abs(old), 0.0)
+        y, z = _bandpass(u, z, coef)
+        d = y - y_ring[np.uint64((mi - k) & mask)]
+        s = max(s + abs(d) - abs(d_ring[np.uint64((mi - w) & mask)]), 0.0)
+        y_ring[np.uint64(mi & mask)] = y
+        d_ring[np.uint64(mi & mask)] = d
         feat = s * inv_w
-        # maxima of the feature, as selects rather than branches: on noise the
-        # feature turns up and down at random, which branches would mispredict
-        pk_time += pk_time > 0
-        rise = (feat > f_last) & (feat > pk_max)
-        end = (not rise) & ((feat < 0.5 * pk_max) | (pk_time > timeout))
-        if end & (pk_max > floor):  # a hump ended (rare)
+        ended, pk = _hump(feat, f_last, (pk_max, pk_time, pk_pos), i, limits)
+        if ended:  # a hump above the floor ended (rare)
             if i >= next_event:
                 # a timer is due first: the caller holds this peak after it
                 event = EV_EMIT
@@ -355,9 +450,7 @@ def rpeaks_process(x: np.ndarray, state: np.ndarray, out: np.ndarray) -> int:
                 hold_val = pk_max
                 hold_end = i + hold_length(st, pk_pos, pk_max)
                 next_event = min(next_event, hold_end)
-        pk_time = 1 if rise & (feat > floor) else (0 if end else pk_time)
-        pk_max = feat if rise else (0.0 if end else pk_max)
-        pk_pos = i if rise else pk_pos
+        pk_max, pk_time, pk_pos = pk
         f_last = feat
         if i >= next_event:
             event |= EV_TIMER
@@ -379,10 +472,7 @@ def rpeaks_process(x: np.ndarray, state: np.ndarray, out: np.ndarray) -> int:
         i += 1
 
     _to_ring(raw, mask_raw, x[copied:], i0 + copied)
-    zi[0, 0] = z00
-    zi[0, 1] = z01
-    zi[1, 0] = z10
-    zi[1, 1] = z11
+    zi[0, 0], zi[0, 1], zi[1, 0], zi[1, 1] = z
     ist[I_N] = i
     ist[I_RESTART] = restart
     ist[I_BLOCK_BAD] = block_bad

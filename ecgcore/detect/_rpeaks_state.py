@@ -134,8 +134,6 @@ STATE_DTYPE = np.dtype(
         ("sos", np.float64, (N_SECTIONS, 6)),  # band-pass at the internal rate
         ("zi", np.float64, (N_SECTIONS, 2)),  # its state (scipy layout)
         ("zi_unit", np.float64, (N_SECTIONS, 2)),  # its steady state for a unit input
-        ("w_cur", np.float64, (DEC_CAP,)),  # decimator weights: current internal sample
-        ("w_next", np.float64, (DEC_CAP,)),  # decimator weights: next internal sample
         ("cand", np.float64, (CAND_CAP, N_CCOLS)),
         ("queue", np.float64, (CAND_CAP, N_CCOLS)),  # learning queue being decided
         ("bufs", np.float64, (N_BUFS, NBUF)),

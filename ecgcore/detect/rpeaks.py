@@ -210,18 +210,18 @@ class RPeakDetector:
         self._tuning = tuning
         self._par, self._filt = _parameters(self.fs, tuning)
         self._state = np.empty(1, dtype=_s.STATE_DTYPE)
+        # decimator weights as tuples: the kernel is compiled (unrolled) per factor
+        self._weights = (tuple(self._filt[2].tolist()), tuple(self._filt[3].tolist()))
         self.reset()  # fills every field
 
     def reset(self) -> None:
         """Forget the stream: the next sample is sample 0 of a new stream."""
         self._state[:] = 0  # every field, rings and buffers included
         st = self._state[0]
-        sos, zi_unit, w_cur, w_next = self._filt
+        sos, zi_unit, _, _ = self._filt
         st["par"][:] = self._par
         st["sos"][:] = sos
         st["zi_unit"][:] = zi_unit
-        st["w_cur"][: w_cur.shape[0]] = w_cur
-        st["w_next"][: w_next.shape[0]] = w_next
         i = st["ist"]
         i[_s.I_RESTART] = 1
         i[_s.I_LAST_QRS] = -1
@@ -263,7 +263,7 @@ class RPeakDetector:
             raise SignalError("RPeakDetector.process() after finish(); call reset() first")
         x = as_signal_1d(chunk, "chunk")
         out = self._out(x.shape[0])
-        n = _k.rpeaks_process(x, self._state, out)
+        n = _k.rpeaks_process(x, self._state, out, *self._weights)
         return out[:n].copy()
 
     def finish(self) -> np.ndarray:
