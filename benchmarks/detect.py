@@ -24,7 +24,7 @@ import numpy as np
 
 from ecgcore.benchmarks.ec57 import compare_beats
 from ecgcore.benchmarks.noise import add_noise_ec57
-from ecgcore.benchmarks.peers import DetectFn, build_detector
+from ecgcore.benchmarks.peers import DetectFn, as_indices, build_detector
 from ecgcore.benchmarks.results import DetectRow
 from ecgcore.datasets import get_database
 from ecgcore.errors import DataError
@@ -181,7 +181,7 @@ def run_record_task(task: RecordTask) -> tuple[DetectRow, ...]:
                     took = time.perf_counter() - t0
                     seconds, spent = min(seconds, took), spent + took
                     if run == 0:
-                        peaks = out
+                        peaks = as_indices(out)
                     if spent > REPEAT_BUDGET_S:
                         break
         except Exception as exc:  # a failing peer is reported, not fatal

@@ -5,9 +5,11 @@ Each family is registered with the modules it needs; its implementation is
 imported only when the detector is built, so a peer that is not installed is
 reported (:func:`detector_status`) instead of breaking the run.
 
-Every detector is called as ``detect(signal_mv, fs) -> int64 sample indices``
-on the raw (unfiltered) signal and does its own filtering, so timings compare
-complete detectors.
+Every detector is called as ``detect(signal_mv, fs) -> sample indices`` on the
+raw (unfiltered) signal and does its own filtering, so timings compare
+complete detectors. What a detector returns (a list, an int32 array, ...) is
+turned into sorted unique int64 indices by :func:`as_indices`, which the
+benchmark calls after the clock stops, the same for every detector.
 
 =========================== =====================================================
 name                        what runs
@@ -36,6 +38,7 @@ __all__ = [
     "DETECTOR_FAMILIES",
     "DetectFn",
     "DetectorFamily",
+    "as_indices",
     "build_detector",
     "detector_status",
     "parse_detector",
@@ -144,7 +147,8 @@ def build_detector(name: str) -> DetectFn:
     return family.build(option)
 
 
-def _as_indices(peaks: object) -> np.ndarray:
+def as_indices(peaks: object) -> np.ndarray:
+    """A detector's output as sorted unique int64 sample indices."""
     return np.unique(np.asarray(peaks, dtype=np.int64))
 
 
@@ -153,7 +157,7 @@ def _build_ecgcore(_: str | None) -> DetectFn:
     from ecgcore.detect import detect_r_peaks
 
     def detect(signal: np.ndarray, fs: float) -> np.ndarray:
-        return _as_indices(detect_r_peaks(signal, fs))
+        return detect_r_peaks(signal, fs)
 
     return detect
 
@@ -167,7 +171,7 @@ def _build_neurokit(method: str | None) -> DetectFn:
     def detect(signal: np.ndarray, fs: float) -> np.ndarray:
         cleaned = nk.ecg_clean(signal, sampling_rate=fs, method=method)
         _, info = nk.ecg_peaks(cleaned, sampling_rate=fs, method=method)
-        return _as_indices(info["ECG_R_Peaks"])
+        return np.asarray(info["ECG_R_Peaks"])
 
     return detect
 
@@ -176,7 +180,7 @@ def _build_sleepecg(_: str | None) -> DetectFn:
     import sleepecg
 
     def detect(signal: np.ndarray, fs: float) -> np.ndarray:
-        return _as_indices(sleepecg.detect_heartbeats(signal, fs))
+        return np.asarray(sleepecg.detect_heartbeats(signal, fs))
 
     return detect
 
@@ -185,7 +189,7 @@ def _build_xqrs(_: str | None) -> DetectFn:
     from wfdb import processing
 
     def detect(signal: np.ndarray, fs: float) -> np.ndarray:
-        return _as_indices(processing.xqrs_detect(signal, fs, verbose=False))
+        return np.asarray(processing.xqrs_detect(signal, fs, verbose=False))
 
     return detect
 
