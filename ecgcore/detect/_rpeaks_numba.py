@@ -21,10 +21,10 @@ Per input sample (full rate ``fs``, O(1), no allocation)
 2. Decimation by ``D`` (``fs / D`` is the internal rate, 100 to 200 Hz): a
    triangular anti-alias window over ``2 D - 1`` samples (two multiply-adds per
    sample), evaluated once per block of ``D`` samples (blocks aligned to
-   absolute sample indices, so chunking cannot matter). Its weights are passed
-   as tuples, so the kernel is compiled, unrolled, once per factor ``D``. Like Hamilton's
+   absolute sample indices, so chunking cannot matter). Like Hamilton's
    detector running at 200 Hz, detection needs no more than this, and all of
-   the filtering below costs ``1 / D`` per input sample.
+   the filtering below costs ``1 / D`` per input sample. The weights are
+   passed as tuples, so the kernel is compiled (unrolled) once per ``D``.
 3. A missing sample (NaN/inf) is "no signal": its block yields nothing, pending
    candidates are decided, and when the signal returns the band-pass restarts
    in steady state for the new level (no step transient), as at the start.

@@ -111,9 +111,9 @@ R_Y = 0
 R_D = 1
 N_RINGS = 2
 
-# capacities of the state record: the same for every fs, so that one compiled
-# kernel serves all rates (the rings use their first P_RING_SIZE / P_RAW_SIZE
-# samples)
+# capacities of the state record: the same for every fs, so that one record
+# type serves all rates (the rings use their first P_RING_SIZE / P_RAW_SIZE
+# samples; the kernel itself is compiled once per decimation factor)
 DEC_CAP = 20  # decimation factor at most fs / 100 Hz for fs <= 2000 Hz
 RING_CAP = 1 << 9  # 2 s at 200 Hz plus the moving-average window and derivative lag
 RAW_CAP = 1 << 15  # 10 s (learning plus 2 s) at 2000 Hz

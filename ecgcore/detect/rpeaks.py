@@ -200,6 +200,9 @@ class RPeakDetector:
     samples mean "no signal": no peak is placed there and the detector restarts
     cleanly when the signal returns. The peaks of ``process`` over any chunking
     followed by ``finish`` equal :func:`detect_r_peaks` on the whole signal.
+
+    The kernel is compiled for each decimation factor ``D = floor(fs / 100)``
+    it meets (about 2 s the first time, then cached on disk).
     """
 
     def __init__(self, fs: float) -> None:
