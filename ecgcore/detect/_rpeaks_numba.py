@@ -315,11 +315,13 @@ def rpeaks_process(
             # steady state: whole finite blocks that need no decision rule, in a
             # loop without calls (the compiler keeps its state in registers); a
             # block that needs more is left to the general path below
-            while j + dec <= n:
+            # whole blocks of the chunk that end before the next timer is due
+            j_stop = min(n, next_event - i0)
+            while j + dec <= j_stop:
                 c_sum, n_sum = _block_sums(x, j, w_cur, w_next)
-                i_last = i + dec - 1
-                if c_sum - c_sum != 0.0 or i_last >= next_event:
+                if c_sum - c_sum != 0.0:
                     break
+                i_last = i + dec - 1
                 y, z_new = _bandpass(c_sum + carry, z, coef)
                 d = y - y_ring[np.uint64((m - k) & mask)]
                 s_new = max(s + abs(d) - abs(d_ring[np.uint64((m - w) & mask)]), 0.0)
