@@ -312,10 +312,10 @@ def rpeaks_process(
     n = x.shape[0]
     while j < n:
         if phase == 0 and restart == 0 and first_out == 0 and (valid_blocks > 0 or dec == 1):
-            # steady state: whole finite blocks that need no decision rule, in a
-            # loop without calls (the compiler keeps its state in registers); a
-            # block that needs more is left to the general path below
-            # whole blocks of the chunk that end before the next timer is due
+            # steady state: whole finite blocks that end before the next timer is
+            # due and need no decision rule, in a loop without calls (the compiler
+            # keeps its state in registers); a block that needs more is left to the
+            # general path below
             j_stop = min(n, next_event - i0)
             while j + dec <= j_stop:
                 c_sum, n_sum = _block_sums(x, j, w_cur, w_next)
