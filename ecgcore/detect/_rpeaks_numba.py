@@ -63,11 +63,12 @@ The hot loop handles steps 1-5 with its state in local variables; the rules
 of steps 6-8 run only at events (a pre-blanking interval ends, learning ends,
 a search-back can first succeed, a gap begins), whose times are known ahead.
 Most blocks need none of that: an inner loop without calls takes whole finite
-blocks for as long as no hump above the floor ends and no timer is due, so
-the compiler keeps the filter and feature state in registers (a call anywhere
-in a loop makes it keep them in memory). A block that needs more is computed
-again by the general path, from the same helpers (``_block_sums``,
-``_bandpass``, ``_hump``), before anything of it is stored.
+blocks that end before the next timer is due, so the compiler keeps the
+filter and feature state in registers (a call anywhere in a loop makes it
+keep them in memory). It stops after a block in which a hump above the floor
+ended, whose candidate the code after it holds; a block with a missing sample
+or a due timer is left to the general path. Both compute a block with the
+same helpers (``_block_sums``, ``_feature``, ``_hump``).
 
 Positions (candidates, RR intervals, peaks) are full-rate sample indices; a
 candidate found at internal sample ``m`` is at the last sample of its block,
@@ -213,6 +214,29 @@ def _bandpass(
 
 
 @jit
+def _feature(
+    u: float, fstate: tuple[tuple[float, float, float, float], float], mi: int,
+    rings: np.ndarray, filt: tuple[tuple[float, ...], int, int, int, float],
+) -> tuple[tuple[tuple[float, float, float, float], float], float]:  # fmt: skip
+    """The feature at internal sample ``mi`` from the decimated sample ``u``.
+
+    ``fstate`` is the band-pass state and the moving sum of ``|d|``; ``filt``
+    the band-pass coefficients, the derivative lag ``K``, the window ``W``,
+    the ring mask and ``1 / W``. The band-pass output and ``d`` go into the
+    internal-rate rings. Returns the new ``fstate`` and the feature (mean
+    ``|d|`` over the window, mV).
+    """
+    z, s = fstate
+    coef, k, w, mask, inv_w = filt
+    y, z = _bandpass(u, z, coef)
+    d = y - rings[R_Y, np.uint64((mi - k) & mask)]
+    s = max(s + abs(d) - abs(rings[R_D, np.uint64((mi - w) & mask)]), 0.0)
+    rings[R_Y, np.uint64(mi & mask)] = y
+    rings[R_D, np.uint64(mi & mask)] = d
+    return (z, s), s * inv_w
+
+
+@jit
 def _hump(
     feat: float, f_last: float, pk: tuple[float, int, int], i: int, limits: tuple[float, int]
 ) -> tuple[bool, tuple[float, int, int]]:
@@ -268,8 +292,6 @@ def rpeaks_process(
     sos = st.sos
     zi = st.zi
     zi_unit = st.zi_unit
-    y_ring = rings[R_Y]
-    d_ring = rings[R_D]
     # the band-pass's two sections, coefficients and state in registers
     coef = (
         sos[0, 0], sos[0, 1], sos[0, 2], sos[0, 4], sos[0, 5],
@@ -284,6 +306,7 @@ def rpeaks_process(
     inv_w = 1.0 / w
     floor = par[P_FLOOR]
     limits = (floor, int(par[P_PEAK_TIMEOUT]))
+    filt = (coef, k, w, mask, inv_w)
 
     i = ist[I_N]
     i0 = i  # sample index of x[0]
@@ -310,135 +333,128 @@ def rpeaks_process(
     n_out = 0
     j = 0
     n = x.shape[0]
+    ended = False
+    pk = (pk_max, pk_time, pk_pos)
+    feat = 0.0
     while j < n:
+        tail = False  # the inner loop computed a block whose hump ended
         if phase == 0 and restart == 0 and first_out == 0 and (valid_blocks > 0 or dec == 1):
             # steady state: whole finite blocks that end before the next timer is
-            # due and need no decision rule, in a loop without calls (the compiler
-            # keeps its state in registers); a block that needs more is left to the
-            # general path below
+            # due, in a loop without calls (the compiler keeps its state in
+            # registers); it stops after a block in which a hump above the floor
+            # ended, which the rules below take over
             j_stop = min(n, next_event - i0)
             while j + dec <= j_stop:
                 c_sum, n_sum = _block_sums(x, j, w_cur, w_next)
                 if c_sum - c_sum != 0.0:
-                    break
-                i_last = i + dec - 1
-                y, z_new = _bandpass(c_sum + carry, z, coef)
-                d = y - y_ring[np.uint64((m - k) & mask)]
-                s_new = max(s + abs(d) - abs(d_ring[np.uint64((m - w) & mask)]), 0.0)
-                feat = s_new * inv_w
-                ended, pk = _hump(feat, f_last, (pk_max, pk_time, pk_pos), i_last, limits)
-                if ended:
-                    break
-                # no rule is needed: commit the block
-                y_ring[np.uint64(m & mask)] = y
-                d_ring[np.uint64(m & mask)] = d
-                z = z_new
-                s = s_new
+                    break  # a missing sample: the general path takes the block
+                (z, s), feat = _feature(c_sum + carry, (z, s), m, rings, filt)
                 carry = n_sum
                 valid_blocks += 1
-                pk_max, pk_time, pk_pos = pk
-                f_last = feat
                 m += 1
                 j += dec
-                i += dec
-            if j >= n:
+                i += dec - 1  # the block's last sample
+                ended, pk = _hump(feat, f_last, (pk_max, pk_time, pk_pos), i, limits)
+                if ended:
+                    tail = True
+                    break
+                pk_max, pk_time, pk_pos = pk
+                f_last = feat
+                i += 1
+            if j >= n and not tail:
                 break
         event = EV_END
-        if phase == 0 and restart == 0 and j + dec <= n:
-            # a whole block of this chunk, taken here if all its samples are finite
-            c_sum, n_sum = _block_sums(x, j, w_cur, w_next)
-            fast = c_sum - c_sum == 0.0
-            if fast:
-                cur = c_sum
-                nxt = n_sum
-                j += dec
-                i += dec - 1  # the block's last sample
-        else:
-            fast = False
-        if not fast:
-            # one sample at a time: block edges, chunk edges, gaps
-            v = x[j]
-            if v - v == 0.0:  # finite
-                if restart == 1:
-                    # the signal (re)starts; search-back never reaches across a gap
-                    restart = 0
-                    ist[I_RESTART] = 0
-                    ist[I_SEG_START] = i
-                    valid_blocks = 0
-                    first_out = 1
-                    if phase != 0:
-                        block_bad = 1
-                    if ist[I_LEARNING] == 0:
-                        ist[I_NCAND] = 0
-                    if ist[I_SB_REF] >= 0:
-                        ist[I_SB_REF] = i
-                    update_next_event(st)
-                    next_event = ist[I_NEXT_EVENT]
-                cur += w_cur[phase] * v
-                nxt += w_next[phase] * v
+        if not tail:
+            if phase == 0 and restart == 0 and j + dec <= n:
+                # a whole block of this chunk, taken here if all its samples are finite
+                c_sum, n_sum = _block_sums(x, j, w_cur, w_next)
+                fast = c_sum - c_sum == 0.0
+                if fast:
+                    cur = c_sum
+                    nxt = n_sum
+                    j += dec
+                    i += dec - 1  # the block's last sample
             else:
-                if restart == 0:
-                    ist[I_NOW] = i - 1
-                    ist[I_PK_POS] = pk_pos
-                    ist[I_PK_TIME] = pk_time
-                    fst[F_PK_MAX] = pk_max
-                    ist[I_HOLD_AT] = hold_at
-                    ist[I_HOLD_END] = hold_end
-                    ist[I_HOLD_POS] = hold_pos
-                    fst[F_HOLD_VAL] = hold_val
-                    _to_ring(raw, mask_raw, x[copied:j], i0 + copied)
-                    copied = j
-                    on_event(st, EV_GAP)
-                    n_out = _drain(st, out, n_out)
-                    pk_max = 0.0
-                    pk_time = 0
-                    hold_at = ist[I_HOLD_AT]
-                    next_event = ist[I_NEXT_EVENT]
-                    restart = 1
-                block_bad = 1
-            j += 1
-            if phase < dec - 1:
-                phase += 1
+                fast = False
+            if not fast:
+                # one sample at a time: block edges, chunk edges, gaps
+                v = x[j]
+                if v - v == 0.0:  # finite
+                    if restart == 1:
+                        # the signal (re)starts; search-back never reaches across a gap
+                        restart = 0
+                        ist[I_RESTART] = 0
+                        ist[I_SEG_START] = i
+                        valid_blocks = 0
+                        first_out = 1
+                        if phase != 0:
+                            block_bad = 1
+                        if ist[I_LEARNING] == 0:
+                            ist[I_NCAND] = 0
+                        if ist[I_SB_REF] >= 0:
+                            ist[I_SB_REF] = i
+                        update_next_event(st)
+                        next_event = ist[I_NEXT_EVENT]
+                    cur += w_cur[phase] * v
+                    nxt += w_next[phase] * v
+                else:
+                    if restart == 0:
+                        ist[I_NOW] = i - 1
+                        ist[I_PK_POS] = pk_pos
+                        ist[I_PK_TIME] = pk_time
+                        fst[F_PK_MAX] = pk_max
+                        ist[I_HOLD_AT] = hold_at
+                        ist[I_HOLD_END] = hold_end
+                        ist[I_HOLD_POS] = hold_pos
+                        fst[F_HOLD_VAL] = hold_val
+                        _to_ring(raw, mask_raw, x[copied:j], i0 + copied)
+                        copied = j
+                        on_event(st, EV_GAP)
+                        n_out = _drain(st, out, n_out)
+                        pk_max = 0.0
+                        pk_time = 0
+                        hold_at = ist[I_HOLD_AT]
+                        next_event = ist[I_NEXT_EVENT]
+                        restart = 1
+                    block_bad = 1
+                j += 1
+                if phase < dec - 1:
+                    phase += 1
+                    i += 1
+                    continue
+            # ---- end of a block: one internal sample ------------------------------
+            phase = 0
+            m += 1
+            out_ready = False
+            u = 0.0
+            if block_bad == 1 or restart == 1:
+                valid_blocks = 0
+            else:
+                valid_blocks += 1
+                if valid_blocks == 1 and dec > 1:
+                    carry = nxt  # the first block only primes the window
+                else:
+                    u = cur + carry
+                    carry = nxt
+                    out_ready = True
+            cur = 0.0
+            nxt = 0.0
+            block_bad = 0
+            if not out_ready:
                 i += 1
                 continue
-        # ---- end of a block: one internal sample ------------------------------
-        phase = 0
-        m += 1
-        out_ready = False
-        u = 0.0
-        if block_bad == 1 or restart == 1:
-            valid_blocks = 0
-        else:
-            valid_blocks += 1
-            if valid_blocks == 1 and dec > 1:
-                carry = nxt  # the first block only primes the window
-            else:
-                u = cur + carry
-                carry = nxt
-                out_ready = True
-        cur = 0.0
-        nxt = 0.0
-        block_bad = 0
-        if not out_ready:
-            i += 1
-            continue
-        mi = m - 1
-        if first_out == 1:
-            # (re)start: band-pass in steady state for the level u, empty history
-            first_out = 0
-            z = (zi_unit[0, 0] * u, zi_unit[0, 1] * u, zi_unit[1, 0] * u, zi_unit[1, 1] * u)
-            for t in range(mi - w - k, mi):
-                y_ring[t & mask] = 0.0
-                d_ring[t & mask] = 0.0
-            s = 0.0
-            f_last = 0.0
-        y, z = _bandpass(u, z, coef)
-        d = y - y_ring[np.uint64((mi - k) & mask)]
-        s = max(s + abs(d) - abs(d_ring[np.uint64((mi - w) & mask)]), 0.0)
-        y_ring[np.uint64(mi & mask)] = y
-        d_ring[np.uint64(mi & mask)] = d
-        feat = s * inv_w
-        ended, pk = _hump(feat, f_last, (pk_max, pk_time, pk_pos), i, limits)
+            mi = m - 1
+            if first_out == 1:
+                # (re)start: band-pass in steady state for the level u, empty history
+                first_out = 0
+                z = (zi_unit[0, 0] * u, zi_unit[0, 1] * u, zi_unit[1, 0] * u, zi_unit[1, 1] * u)
+                for t in range(mi - w - k, mi):
+                    rings[R_Y, t & mask] = 0.0
+                    rings[R_D, t & mask] = 0.0
+                s = 0.0
+                f_last = 0.0
+            (z, s), feat = _feature(u, (z, s), mi, rings, filt)
+            ended, pk = _hump(feat, f_last, (pk_max, pk_time, pk_pos), i, limits)
         if ended:  # a hump above the floor ended (rare)
             if i >= next_event:
                 # a timer is due first: the caller holds this peak after it
