@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -80,6 +81,27 @@ def _prepare_sqlite_file(path: Path) -> None:
     logger.info("created ECG log %s", path)
 
 
+def _set_wal(cur: Any) -> None:
+    """Switch the connection to WAL, waiting up to the busy timeout.
+
+    While another connection holds the write lock on a database that is still
+    in rollback-journal mode (a new log being created by another process),
+    SQLite refuses the switch at once, without calling its busy handler; so
+    the switch is retried here until the lock is free.
+    """
+    deadline = time.monotonic() + _SQLITE_BUSY_TIMEOUT_S
+    delay_s = 0.001
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay_s)
+        delay_s = min(2.0 * delay_s, 0.05)
+
+
 def _install_sqlite_events(engine: Engine) -> None:
     # SQLAlchemy's documented recipe: take BEGIN away from the sqlite3 driver
     # and emit it ourselves, so the write lock is taken at the start.
@@ -88,7 +110,7 @@ def _install_sqlite_events(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(_SQLITE_BUSY_TIMEOUT_S * 1000)}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        _set_wal(cur)
         cur.execute("PRAGMA synchronous = FULL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()

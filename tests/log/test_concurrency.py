@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -84,3 +86,32 @@ def test_killed_writer_leaves_no_partial_entry(log_url, tmp_path):
         after = log.append(technician="after")  # the lock was released
         assert after.id == 4 and after.prev_hash == head.last_hash
         assert log.verify().ok
+
+
+def test_open_waits_for_a_writer_creating_the_log(tmp_path):
+    # A new log is still in rollback-journal mode while its first writer holds the
+    # write lock; SQLite then refuses the switch to WAL at once, without its busy
+    # handler. Opening must wait for the writer, not fail with "database is locked".
+    path = tmp_path / "log.sqlite"
+    path.touch(mode=0o600)
+    locked = threading.Event()
+
+    def writer() -> None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("CREATE TABLE other_writer (x INTEGER)")
+        locked.set()
+        time.sleep(0.5)
+        conn.execute("COMMIT")
+        conn.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert locked.wait(10)
+    t0 = time.monotonic()
+    try:
+        with open_log(f"sqlite:///{path}") as log:
+            assert log.schema_version > 0
+    finally:
+        thread.join()
+    assert time.monotonic() - t0 >= 0.3  # it waited for the writer
