@@ -8,7 +8,6 @@ both facts:
 
 1. per lead, the curvature ``c[n] = |x[n-h] - 2 x[n] + x[n+h]|`` with
    ``h`` = 2 ms; a spike is an isolated peak of ``c``: above
-   ``noise_factor`` times the lead's median curvature and above
    ``min_spike_mv``, the largest within +-20 ms, and with everything in that
    neighbourhood outside the pulse itself (+-2 ``h``) below 35 % of it
    (notches and slurs of a QRS complex and muscle noise come with curvature
@@ -24,7 +23,8 @@ follow a spike and at least two spikes were found.
 
 Pass independent leads (I, II and V1-V6 of a 12-lead recording): III, aVR,
 aVL and aVF are computed from I and II, so they would count one electrode's
-noise several times.
+noise several times. One lead alone has no coincidence to reject noise:
+raise ``min_spike_mv`` well above its noise then.
 
 No library in the field detects pacing spikes (neurokit2, wfdb-python and
 sleepecg have no such stage), so this one is written here. Its constants
@@ -48,6 +48,7 @@ from ecgcore.errors import SignalError
 
 __all__ = [
     "PACED_BEAT_SHARE",
+    "PacingSpikeDetector",
     "PacingSpikes",
     "detect_pacing_spikes",
     "paced_beats",
@@ -79,7 +80,7 @@ class PacingSpikes(NamedTuple):
     n_leads: np.ndarray
 
 
-def _as_leads(signal: Any) -> np.ndarray:
+def _as_leads(signal: Any, n_leads: int | None = None) -> np.ndarray:
     arr = np.asarray(signal)
     if arr.ndim == 1:
         arr = arr[:, None]
@@ -89,21 +90,138 @@ def _as_leads(signal: Any) -> np.ndarray:
         )
     if arr.dtype.kind not in "fiu":
         raise SignalError(f"signal must be a real numeric array, got dtype {arr.dtype}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
+    if n_leads is None and (arr.shape[0] == 0 or arr.shape[1] == 0):
         raise SignalError(f"signal is empty: shape {arr.shape}")
+    if n_leads is not None and arr.shape[1] != n_leads:
+        raise SignalError(f"chunk has {arr.shape[1]} leads, the detector was made for {n_leads}")
     return np.asarray(arr, dtype=np.float64)
 
 
-def _lead_spikes(
-    x: np.ndarray, lag: int, isolation: int, noise_factor: float, min_mv: float
-) -> np.ndarray:
-    c = np.zeros(x.size)
-    if x.size > 2 * lag:
-        c[lag:-lag] = np.abs(x[: -2 * lag] - 2.0 * x[lag:-lag] + x[2 * lag :])
-    c[~np.isfinite(c)] = 0.0  # a missing sample is no pulse (and never bridged)
-    threshold = max(noise_factor * float(np.median(c)), min_mv)
-    found = isolated_spikes(x, c, threshold, 2 * lag, isolation, _RING_RATIO, _STEP_RATIO)
-    return np.flatnonzero(found)
+class PacingSpikeDetector:
+    """Streaming pacing-spike detector over several leads.
+
+    Feed chunks of the same leads with :meth:`process`; each call returns the
+    spikes that became final (about 26 ms plus the chunk after them, more
+    while a coincidence is still open). :meth:`finish` returns the rest. Any
+    chunking gives the spikes of :func:`detect_pacing_spikes` on the whole
+    signal, which is this detector fed in one chunk. Samples within
+    ``isolation + lag`` (22 ms at 500 Hz) of the start or the end of the signal
+    are never a spike (their neighbourhood is not all there).
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate (Hz), at least 250.
+    n_leads : int
+        Leads in every chunk (independent leads, see the module docstring).
+    min_leads : int, optional
+        Leads in which a spike must be seen; by default 60 % of the leads
+        (rounded up), at least two when two or more leads are given.
+    min_spike_mv : float
+        Smallest spike curvature (mV).
+    """
+
+    def __init__(
+        self, fs: float, n_leads: int, *, min_leads: int | None = None, min_spike_mv: float = 0.02
+    ) -> None:
+        self.fs = check_fs(fs, low=_MIN_FS, what="fs (pacing spikes need a fast recorder)")
+        if int(n_leads) < 1:
+            raise ValueError(f"n_leads must be at least 1, got {n_leads}")
+        self.n_leads = int(n_leads)
+        if min_leads is None:
+            min_leads = max(int(np.ceil(_MIN_LEAD_SHARE * n_leads)), min(2, n_leads))
+        if not 1 <= min_leads <= n_leads:
+            raise ValueError(
+                f"min_leads must be between 1 and {n_leads} (the leads given), got {min_leads}"
+            )
+        if not min_spike_mv > 0:
+            raise ValueError(f"min_spike_mv must be positive, got {min_spike_mv}")
+        self.min_leads = int(min_leads)
+        self.min_spike_mv = float(min_spike_mv)
+        self._lag = max(1, round(_LAG_S * self.fs))
+        self._iso = max(2 * self._lag + 1, round(_ISOLATION_S * self.fs))
+        self._margin = self._iso + self._lag  # context a decision needs on each side
+        self._tol = max(1, round(_COINCIDENCE_S * self.fs))
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: the next sample is sample 0 of a new signal."""
+        self._tail = np.zeros((0, self.n_leads))
+        self._n = 0  # samples seen
+        self._lead_peaks = np.zeros(0, dtype=np.int64)  # per-lead spikes not yet settled
+        self._open_from = 0  # coverage before this sample is settled
+
+    def process(self, chunk_mv: Any) -> PacingSpikes:
+        """Spikes that became final with this chunk.
+
+        Parameters
+        ----------
+        chunk_mv : array_like, shape (n, n_leads) (or (n,) for one lead)
+            Samples in mV (NaN = missing).
+
+        Returns
+        -------
+        PacingSpikes
+        """
+        x = _as_leads(chunk_mv, self.n_leads)
+        buf = np.concatenate((self._tail, x))
+        buf0 = self._n - self._tail.shape[0]
+        self._n += x.shape[0]
+        m = self._margin
+        first, stop = max(m, self._n - x.shape[0] - m), self._n - m  # decidable, absolute
+        if stop > first:
+            found = [self._lead_peaks]
+            for j in range(self.n_leads):
+                idx = self._lead_spikes(buf[:, j]) + buf0
+                found.append(idx[(idx >= first) & (idx < stop)])
+            self._lead_peaks = np.sort(np.concatenate(found))
+        self._tail = buf[-min(2 * m, buf.shape[0]) :]
+        # coverage is settled where no later spike can reach
+        return self._settle(max(stop, 0) - self._tol)
+
+    def finish(self) -> PacingSpikes:
+        """Spikes still open at the end of the signal."""
+        end = int(self._lead_peaks[-1]) + self._tol + 2 if self._lead_peaks.size else 0
+        return self._settle(max(end, self._open_from))
+
+    def _lead_spikes(self, x: np.ndarray) -> np.ndarray:
+        lag = self._lag
+        c = np.zeros(x.size)
+        if x.size > 2 * lag:
+            c[lag:-lag] = np.abs(x[: -2 * lag] - 2.0 * x[lag:-lag] + x[2 * lag :])
+        c[~np.isfinite(c)] = 0.0  # a missing sample is no pulse (and never bridged)
+        found = isolated_spikes(
+            x, c, self.min_spike_mv, 2 * lag, self._iso, _RING_RATIO, _STEP_RATIO
+        )
+        return np.flatnonzero(found).astype(np.int64)
+
+    def _settle(self, cut: int) -> PacingSpikes:
+        """Emit the coincidence runs that end before ``cut``."""
+        lo, tol = self._open_from, self._tol
+        if cut <= lo:
+            return PacingSpikes(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        peaks = self._lead_peaks
+        cover = np.zeros(cut - lo + 1, dtype=np.int64)
+        np.add.at(cover, np.clip(peaks - tol - lo, 0, cut - lo), 1)
+        np.add.at(cover, np.clip(peaks + tol + 1 - lo, 0, cut - lo), -1)
+        count = np.cumsum(cover[:-1])
+        hit = count >= self.min_leads
+        starts = np.flatnonzero(hit & ~np.concatenate(([False], hit[:-1])))
+        ends = np.flatnonzero(hit & ~np.concatenate((hit[1:], [False]))) + 1
+        spike_idx, leads_seen = [], []
+        new_open = cut
+        for a, b in zip(starts, ends, strict=True):
+            if b >= cut - lo:  # still open: settle it with later data
+                new_open = lo + int(a)
+                break
+            near = peaks[(peaks >= lo + a - tol) & (peaks < lo + b + tol)]
+            spike_idx.append(int(near[0]))  # the earliest lead peak
+            leads_seen.append(int(count[a:b].max()))
+        self._open_from = new_open
+        self._lead_peaks = peaks[peaks + tol >= new_open]
+        return PacingSpikes(
+            np.asarray(spike_idx, dtype=np.int64), np.asarray(leads_seen, dtype=np.int64)
+        )
 
 
 def detect_pacing_spikes(
@@ -111,7 +229,6 @@ def detect_pacing_spikes(
     fs: float,
     *,
     min_leads: int | None = None,
-    noise_factor: float = 8.0,
     min_spike_mv: float = 0.02,
 ) -> PacingSpikes:
     """Find pacemaker stimuli seen at the same instant in several leads.
@@ -125,9 +242,6 @@ def detect_pacing_spikes(
     min_leads : int, optional
         Leads in which a spike must be seen; by default 60 % of the leads
         (rounded up), at least two when two or more leads are given.
-    noise_factor : float
-        A spike's curvature must exceed this multiple of the lead's median
-        curvature.
     min_spike_mv : float
         Smallest spike curvature (mV).
 
@@ -135,38 +249,12 @@ def detect_pacing_spikes(
     -------
     PacingSpikes
     """
-    fs = check_fs(fs, low=_MIN_FS, what="fs (pacing spikes need a fast recorder)")
     x = _as_leads(signal)
-    n_leads = x.shape[1]
-    if min_leads is None:
-        min_leads = max(int(np.ceil(_MIN_LEAD_SHARE * n_leads)), min(2, n_leads))
-    if not 1 <= min_leads <= n_leads:
-        raise ValueError(
-            f"min_leads must be between 1 and {n_leads} (the leads given), got {min_leads}"
-        )
-    lag = max(1, round(_LAG_S * fs))
-    isolation = max(2 * lag + 1, round(_ISOLATION_S * fs))
-    tol = max(1, round(_COINCIDENCE_S * fs))
-    n = x.shape[0]
-    count = np.zeros(n + 1, dtype=np.int64)
-    is_peak = np.zeros(n, dtype=bool)
-    for j in range(n_leads):
-        idx = _lead_spikes(x[:, j], lag, isolation, noise_factor, min_spike_mv)
-        # each spike covers +-tol samples; counted once per lead
-        np.add.at(count, np.clip(idx - tol, 0, n), 1)
-        np.add.at(count, np.clip(idx + tol + 1, 0, n), -1)
-        is_peak[idx] = True
-    cover = np.cumsum(count[:-1])
-    hit = cover >= min_leads
-    starts = np.flatnonzero(hit & ~np.concatenate(([False], hit[:-1])))
-    ends = np.flatnonzero(hit & ~np.concatenate((hit[1:], [False]))) + 1
-    spike_idx = np.empty(starts.size, dtype=np.int64)
-    leads_seen = np.empty(starts.size, dtype=np.int64)
-    for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
-        lo, hi = max(a - tol, 0), min(b + tol, n)
-        spike_idx[k] = lo + int(np.argmax(is_peak[lo:hi]))  # earliest lead peak
-        leads_seen[k] = int(cover[a:b].max())
-    return PacingSpikes(spike_idx, leads_seen)
+    det = PacingSpikeDetector(fs, x.shape[1], min_leads=min_leads, min_spike_mv=min_spike_mv)
+    a, b = det.process(x), det.finish()
+    return PacingSpikes(
+        np.concatenate((a.spike_idx, b.spike_idx)), np.concatenate((a.n_leads, b.n_leads))
+    )
 
 
 def paced_beats(

@@ -99,7 +99,8 @@ def test_missing_samples_make_no_spikes():
 def test_one_lead_input_is_accepted():
     x, r_idx = _smooth_ecg(seed=6)
     pulse_idx = r_idx - 20
-    found = detect_pacing_spikes(_add_pulses(x, pulse_idx, [0])[:, 0], FS)
+    # one lead has no coincidence to reject noise: a higher floor does it
+    found = detect_pacing_spikes(_add_pulses(x, pulse_idx, [0])[:, 0], FS, min_spike_mv=0.1)
     np.testing.assert_array_equal(found.spike_idx, pulse_idx)
 
 
@@ -135,3 +136,37 @@ def test_ludb_records_labelled_paced_are_found(data_dir, record, paced):
     spikes = detect_pacing_spikes(x, fs)
     peaks = detect_r_peaks(x[:, 1], fs)
     assert paced_rhythm(spikes.spike_idx, peaks, fs) is paced
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_chunked_streaming_equals_whole_signal(seed):
+    from ecgcore.detect import PacingSpikeDetector
+
+    x, r_idx = _smooth_ecg(seed=seed)
+    rng = np.random.default_rng(seed)
+    y = _add_pulses(x, r_idx - 20, list(range(N_LEADS)))
+    y = _add_pulses(y, r_idx[::3] + 150, [0, 1, 2, 3, 4])  # seen in five leads only
+    whole = detect_pacing_spikes(y, FS)
+    assert whole.spike_idx.size > r_idx.size
+    det = PacingSpikeDetector(FS, N_LEADS)
+    parts = []
+    cuts = np.sort(rng.choice(np.arange(1, y.shape[0]), 40, replace=False))
+    for chunk in np.split(y, cuts):  # chunks of 1 sample up to seconds
+        parts.append(det.process(chunk))
+    parts.append(det.finish())
+    np.testing.assert_array_equal(np.concatenate([p.spike_idx for p in parts]), whole.spike_idx)
+    np.testing.assert_array_equal(np.concatenate([p.n_leads for p in parts]), whole.n_leads)
+    det.reset()
+    again = det.process(y)
+    tail = det.finish()
+    np.testing.assert_array_equal(
+        np.concatenate((again.spike_idx, tail.spike_idx)), whole.spike_idx
+    )
+
+
+def test_streaming_refuses_a_chunk_with_other_leads():
+    from ecgcore.detect import PacingSpikeDetector
+
+    det = PacingSpikeDetector(FS, 3)
+    with pytest.raises(SignalError, match="3"):
+        det.process(np.zeros((10, 2)))
