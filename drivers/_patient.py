@@ -35,6 +35,7 @@ from ecgcore.drivers._patient_morphology import (
     BEAT_TEMPLATES,
     ELECTRODES,
     LEAD_ELECTRODE_WEIGHTS,
+    PACING_SPIKE,
     STANDARD_LEADS,
     electrodes_from_dipole,
 )
@@ -326,6 +327,11 @@ class PatientModel:
                     continue
                 g = scale * np.exp(-0.5 * ((t[lo:hi] - centre) / width) ** 2)
                 dipole[lo:hi] += g[:, None] * np.asarray(lobe.vector)[None, :]
+            if beat.template == "paced":  # the stimulus: one sample, then the recharge
+                at = round((beat.t_s + PACING_SPIKE[0]) * fs) - first
+                for k, share in ((at, 1.0), (at + 1, -0.3)):
+                    if 0 <= k < t.size:
+                        dipole[k] += share * np.asarray(PACING_SPIKE[1])
         ep = self.schedule.episode_at(t0)
         while ep is not None and ep.start_s <= t1:
             spec = ep.spec
@@ -529,7 +535,7 @@ def simulate_ecg(
         Mean ventricular rate in bpm; default per rhythm (sinus 72, afib 85, vt 170).
         Sinus rhythm below 60 bpm is sinus bradycardia, above 100 sinus tachycardia.
     rhythm : str
-        ``sinus``, ``pvc``, ``afib``, ``vt``, ``vf``, ``asystole`` or ``pause``.
+        ``sinus``, ``pvc``, ``afib``, ``vt``, ``paced``, ``vf``, ``asystole`` or ``pause``.
     schedule : str or sequence, optional
         Rhythm changes, e.g. ``"sinus:20,vf"`` or ``[("sinus", 20), ("vt", 10, 180), ("vf", 5)]``
         (``RHYTHM[@HR]:SECONDS``; the last lasts until the end). Overrides ``rhythm``.

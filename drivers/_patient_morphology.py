@@ -194,7 +194,32 @@ _VT = BeatTemplate(
     ),
 )
 
+# Right-ventricular apical pacing: the stimulus (:data:`PACING_SPIKE`) starts a
+# wide (~160 ms) QRS that spreads from the apex up and to the left (superior
+# axis: negative in II, III and aVF; left-bundle-branch-block-like in V1), with
+# a discordant T wave; no P wave (the atria are not sensed in this mode).
+_PACED = BeatTemplate(
+    "/",
+    (
+        Lobe("R1", -0.010, 0.028, (0.95, -0.70, 1.00)),
+        Lobe("R2", 0.040, 0.026, (0.80, -0.55, 0.60)),
+        Lobe("T", 0.320, 0.070, (-0.40, 0.35, -0.35), repol=True),
+    ),
+)
+
+#: A pacemaker stimulus: (offset from the beat's fiducial point in s, dipole in mV).
+#: It lasts well under a sample, so the recorder shows it as a one-sample pulse
+#: (and a smaller opposite one as the output capacitor recharges); the vector
+#: points from the right-ventricular tip to the pectoral generator (unipolar).
+PACING_SPIKE: tuple[float, tuple[float, float, float]] = (-0.085, (-1.0, 2.0, -1.5))
+
 #: Beat kind -> template.
 BEAT_TEMPLATES: Mapping[str, BeatTemplate] = MappingProxyType(
-    {"sinus": _NORMAL, "conducted": _NORMAL.without("P1", "P2"), "pvc": _PVC, "vt": _VT}
+    {
+        "sinus": _NORMAL,
+        "conducted": _NORMAL.without("P1", "P2"),
+        "pvc": _PVC,
+        "vt": _VT,
+        "paced": _PACED,
+    }
 )

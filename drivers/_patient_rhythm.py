@@ -98,6 +98,8 @@ _SPECS = (
                0.22, "f", "none", lambda hr: "AFIB", ectopy=True),
     RhythmSpec("vt", "monomorphic ventricular tachycardia, wide QRS", 170.0, "vt", 0.015, "none",
                "none", lambda hr: "VT"),
+    RhythmSpec("paced", "ventricular pacing: a stimulus spike before each wide QRS", 70.0, "paced",
+               0.0, "none", "none", lambda hr: "P"),
     RhythmSpec("vf", "ventricular fibrillation: chaotic 4-8 Hz waves, no QRS", None, None, 0.0,
                "none", "vf", lambda hr: "VF"),
     RhythmSpec("asystole", "asystole: no electrical activity", None, None, 0.0, "none", "none",

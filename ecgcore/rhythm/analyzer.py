@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from ecgcore._validate import as_signal_1d, check_fs
+from ecgcore.detect.pacing import PacingSpikeDetector, paced_beats
 from ecgcore.errors import SignalError
 from ecgcore.quality import QUALITY_INDICES, QUALITY_LIMITS, compute_indices
 from ecgcore.quality.indices import true_runs
@@ -56,6 +57,7 @@ from ecgcore.rhythm.alarms import Alarm
 from ecgcore.rhythm.beats import BeatClassifier, default_beat_classifier
 from ecgcore.rhythm.episodes import BeatRhythm, Episode, EpisodeBuilder, Segment, paint
 from ecgcore.rhythm.features import FEATURE_NAMES, BeatFeatureExtractor
+from ecgcore.rhythm.paced import PACED_CLASS, PACED_OVERRIDES, is_paced_rhythm, pacing_leads
 from ecgcore.rhythm.trees import TreeModel
 from ecgcore.rhythm.vf import (
     VF_FEATURE_NAMES,
@@ -82,6 +84,8 @@ _RR_PRE = FEATURE_NAMES.index("rr_pre_s")
 _QRS = slice(GRID_R - 25, GRID_R + 38)
 _REGULARITY = VF_FEATURE_NAMES.index("regularity")
 _N_P = P_SLICE.stop - P_SLICE.start
+#: Independent leads needed to look for pacing spikes (three must agree).
+MIN_PACING_LEADS = 4
 _FLAT_MV = 0.02  # a range below 20 uV is no signal (lead off), as the quality "flat" index
 
 
@@ -278,13 +282,16 @@ class _Beats:
         self.pre_avg = np.zeros(cap)
         self.code = np.zeros(cap, dtype="<U5")
         self.regular_vt = np.zeros(cap, dtype=bool)
+        self.paced = np.zeros(cap, dtype=bool)
 
     def _grow(self, need: int) -> None:
         cap = self.t.shape[0]
         if need <= cap:
             return
         new = max(need, 2 * cap)
-        names = ("t", "raw", "cls", "regular", "af", "rr_pre", "pre_avg", "code", "regular_vt")
+        names = (
+            "t", "raw", "cls", "regular", "af", "rr_pre", "pre_avg", "code", "regular_vt", "paced",
+        )  # fmt: skip
         for name in names:
             arr = getattr(self, name)
             grown = np.zeros(new, dtype=arr.dtype)
@@ -379,6 +386,9 @@ class RhythmAnalyzer:
         self._pending: list[int] = []
         self._last_peak = -1
         self.late_peaks = 0
+        self._pace: np.ndarray = np.zeros(0, dtype=np.int64)  # pacing spikes not yet used up
+        self._pace_used = -1  # spikes up to this sample were looked at
+        self.late_spikes = 0
         self._beats = _Beats()
         self._n_c = 0  # beats with final rhythm
         self._af_state = False
@@ -400,7 +410,7 @@ class RhythmAnalyzer:
         self._finished = False
 
     # ------------------------------------------------------------------ API
-    def process(self, chunk_mv: Any, peaks: Any = None) -> RhythmUpdate:
+    def process(self, chunk_mv: Any, peaks: Any = None, pace_idx: Any = None) -> RhythmUpdate:
         """Analyse the next chunk of the lead.
 
         Parameters
@@ -410,6 +420,12 @@ class RhythmAnalyzer:
         peaks : array_like of int, optional
             R-peaks (absolute sample indices) confirmed with this chunk; only
             when the analyzer was created with ``detect=False``.
+        pace_idx : array_like of int, optional
+            Pacing spikes (absolute sample indices) confirmed with this chunk
+            (:class:`~ecgcore.detect.PacingSpikeDetector`); a beat with a spike
+            from 300 ms before to 20 ms after its R peak is paced (see
+            :mod:`ecgcore.rhythm.paced`). A spike that arrives after its beats
+            were classified is logged and left out (:attr:`late_spikes`).
 
         Returns
         -------
@@ -432,6 +448,7 @@ class RhythmAnalyzer:
             new = np.zeros(0, dtype=np.int64) if peaks is None else np.asarray(peaks)
         self.n_samples += x.size
         self._track_gaps(x, start)
+        self._add_pace(pace_idx)
         self._add_peaks(new)
         self._update_horizon()
         return self._advance(final=False, alarms_from=len(self._alarms))
@@ -516,6 +533,23 @@ class RhythmAnalyzer:
                 continue
             self._pending.append(int(v))
 
+    def _add_pace(self, pace_idx: Any) -> None:
+        if pace_idx is None:
+            return
+        s = np.asarray(pace_idx)
+        if s.size == 0:
+            return
+        if s.ndim != 1 or not np.issubdtype(s.dtype, np.integer):
+            raise SignalError(f"pace_idx must be a 1-D array of sample indices, got {s.dtype}")
+        late = s <= self._pace_used
+        if late.any():
+            self.late_spikes += int(late.sum())
+            logger.warning(
+                "rhythm: %d pacing spike(s) arrived after their beats were classified; left out",
+                int(late.sum()),
+            )
+        self._pace = np.sort(np.concatenate((self._pace, s[~late].astype(np.int64))))
+
     def _update_horizon(self) -> None:
         n = self.n_samples
         if self._nan_start is not None:
@@ -569,6 +603,11 @@ class RhythmAnalyzer:
             idx, np.asarray(rr_post), self._y, self._buf0
         )
         raw = self.beat_classifier.classify(feats)
+        paced = paced_beats(self._pace, idx, fs)
+        raw[paced] = PACED_CLASS
+        after = round(0.02 * fs)
+        self._pace_used = max(self._pace_used, int(idx[-1]) + after)
+        self._pace = self._pace[self._pace > self._pace_used - after - round(0.3 * fs)]
         regular = np.zeros(idx.size, dtype=bool)
         prev = self._prev_window
         for j in range(idx.size):
@@ -580,7 +619,7 @@ class RhythmAnalyzer:
         self._prev_window = prev
         self._beats.append(
             t=idx, raw=raw, cls=raw, pwin=windows[:, P_SLICE], regular=regular,
-            rr_pre=feats[:, _RR_PRE], pre_avg=feats[:, _PRE_AVG],
+            rr_pre=feats[:, _RR_PRE], pre_avg=feats[:, _PRE_AVG], paced=paced,
         )  # fmt: skip
         self._vt_alarms(idx, raw)
 
@@ -668,6 +707,10 @@ class RhythmAnalyzer:
             code, reg_vt = self._rules.label(
                 k, t, cls=b.cls[: b.n], af=b.af[: b.n], regular=b.regular[: b.n], horizon=horizon
             )
+            if code in PACED_OVERRIDES:
+                near = int(np.searchsorted(t, t[k] + self._la, side="right"))
+                if is_paced_rhythm(b.paced, k, near):
+                    code = "P"
             b.code[k] = code
             b.regular_vt[k] = reg_vt
         self._n_c = k1
@@ -900,6 +943,7 @@ def analyze_rhythm(
     beat_classifier: BeatClassifier | None = None,
     af_model: AFModel | None = None,
     vf_model: VFModel | TreeModel | None = None,
+    pace_idx: Any = None,
 ) -> RhythmAnalysis:
     """Beat classes, rhythm episodes, burden and alarms of a whole signal.
 
@@ -919,11 +963,18 @@ def analyze_rhythm(
         Settings.
     beat_classifier, af_model, vf_model : optional
         Models (the shipped ones by default).
+    pace_idx : array_like of int, optional
+        Pacing-spike sample indices. By default they are detected
+        (:func:`recording_pacing_spikes`) when ``recording`` is a Recording
+        sampled at 250 Hz or more with at least four independent leads, and
+        there are none otherwise; give an empty array to leave pacing out.
 
     Returns
     -------
     RhythmAnalysis
     """
+    if pace_idx is None:
+        pace_idx = recording_pacing_spikes(recording)
     x, fs = _lead_signal(recording, fs, lead)
     if peaks is None:
         from ecgcore.detect import detect_r_peaks  # noqa: PLC0415 - optional stage
@@ -938,6 +989,47 @@ def analyze_rhythm(
         fs, config=config, detect=False, beat_classifier=beat_classifier,
         af_model=af_model, vf_model=vf_model,
     )  # fmt: skip
-    analyzer.process(x, peaks.astype(np.int64))
+    analyzer.process(x, peaks.astype(np.int64), np.asarray(pace_idx, dtype=np.int64))
     analyzer.finish()
     return analyzer.result()
+
+
+def pacing_detector(
+    fs: float, lead_names: Sequence[str]
+) -> tuple[PacingSpikeDetector, list[int]] | None:
+    """The pacing-spike detector for a recording's leads, or None when it cannot run.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate (Hz); pacing spikes need 250 Hz or more.
+    lead_names : sequence of str
+        The recording's lead names.
+
+    Returns
+    -------
+    (PacingSpikeDetector, columns) or None
+        The detector and the columns to feed it (:func:`~ecgcore.rhythm.paced.pacing_leads`);
+        None below 250 Hz or with fewer than :data:`MIN_PACING_LEADS`
+        independent leads (one or two leads cannot tell a spike from noise by
+        coincidence: two noisy leads of a simulated recording met by chance
+        about once a minute).
+    """
+    cols = pacing_leads(lead_names)
+    if fs < 250.0 or len(cols) < MIN_PACING_LEADS:
+        return None
+    return PacingSpikeDetector(fs, len(cols)), cols
+
+
+def recording_pacing_spikes(recording: Any) -> np.ndarray:
+    """Pacing spikes of a Recording's independent leads (none for an array)."""
+    from ecgcore.recording import Recording  # noqa: PLC0415
+
+    found = None
+    if isinstance(recording, Recording):
+        found = pacing_detector(recording.fs, recording.lead_names)
+    if found is None:
+        return np.zeros(0, dtype=np.int64)
+    det, cols = found
+    x = recording.physical("mV", leads=cols)
+    return np.concatenate((det.process(x).spike_idx, det.finish().spike_idx))

@@ -41,7 +41,7 @@ import numpy as np
 
 from ecgcore.rhythm.af import AFModel
 from ecgcore.rhythm.alarms import ALARM_KINDS, ALARM_RHYTHMS, NO_RATE_ALARMS
-from ecgcore.rhythm.analyzer import RhythmAnalyzer, RhythmConfig, RhythmUpdate
+from ecgcore.rhythm.analyzer import RhythmAnalyzer, RhythmConfig, RhythmUpdate, pacing_detector
 from ecgcore.rhythm.beats import BeatClassifier
 from ecgcore.rhythm.episodes import Episode
 from ecgcore.rhythm.trees import TreeModel
@@ -220,6 +220,8 @@ class RhythmStage:
         self._active: dict[str, RhythmAlarmEvent] = {}
         self._label: str | None = None
         self._closed: deque[Episode] = deque()
+        self._pacer: Any = None  # PacingSpikeDetector over the independent leads
+        self._pace_cols: list[int] = []
 
     @property
     def active_alarms(self) -> dict[str, RhythmAlarmEvent]:
@@ -235,6 +237,9 @@ class RhythmStage:
         self._origin = int(data.first_sample)
         source = "its own detector" if self.own_detector else "the pipeline's detector"
         logger.info("rhythm analysis on lead %s, R-peaks from %s", self.lead_name, source)
+        pacing = pacing_detector(data.fs, names)
+        if pacing is not None:
+            self._pacer, self._pace_cols = pacing
         return RhythmAnalyzer(
             data.fs, config=self.config, detect=self.own_detector,
             beat_classifier=self.beat_classifier, af_model=self.af_model, vf_model=self.vf_model,
@@ -245,20 +250,35 @@ class RhythmStage:
         if self.analyzer is None:
             self.analyzer = self._setup(data)
         n = data.mv.shape[0]
+        spikes = self._spikes(data)
         if self.own_detector:
-            if n == 0:
+            if n == 0 and spikes.size == 0:
                 return []
-            return self._events(self.analyzer.process(self._lead(data)))
+            return self._events(self.analyzer.process(self._lead(data), pace_idx=spikes))
         peaks = np.asarray(data.peaks, dtype=np.int64) - self._origin
-        if n == 0 and peaks.size == 0:
+        if n == 0 and peaks.size == 0 and spikes.size == 0:
             return []
-        return self._events(self.analyzer.process(self._lead(data), peaks))
+        return self._events(self.analyzer.process(self._lead(data), peaks, spikes))
 
     def finish(self) -> list[Any]:
         """End of stream: the remaining beats, episodes and alarms."""
         if self.analyzer is None:
             return []
-        return self._events(self.analyzer.finish())
+        events: list[Any] = []
+        if self._pacer is not None:
+            rest = self._pacer.finish().spike_idx
+            if rest.size:
+                events += self._events(self.analyzer.process(np.zeros(0), pace_idx=rest))
+        return events + self._events(self.analyzer.finish())
+
+    def _spikes(self, data: Any) -> np.ndarray:
+        """Pacing spikes confirmed with this block (stream samples from 0)."""
+        if self._pacer is None or data.mv.shape[0] == 0:
+            return np.zeros(0, dtype=np.int64)
+        x = np.array(data.mv[:, self._pace_cols], dtype=np.float64)
+        if data.lead_off is not None:
+            x[np.asarray(data.lead_off)[:, self._pace_cols]] = np.nan
+        return self._pacer.process(x).spike_idx
 
     def _lead(self, data: Any) -> np.ndarray:
         x = np.array(data.mv[:, self._column], dtype=np.float64)
