@@ -27,7 +27,10 @@ Stages, each final a fixed time after its data (``fs`` = sampling rate):
 
 With the defaults a beat's class is final about 3.5-6 s after it, its rhythm
 and the episodes about 8.5 s after (``lookahead_s + peak_delay_s`` plus the
-0.5 s beat window), within the 10 s budget of a live monitor.
+0.5 s beat window), within the 10 s budget of a live monitor. A VF-like
+segment is painted whole (VT or VF/VFL, see :func:`~ecgcore.rhythm.episodes.paint`)
+once every beat inside it is final, up to one segment (1 s) later for its
+start: 9.5 s.
 """
 
 from __future__ import annotations
@@ -862,6 +865,17 @@ class RhythmAnalyzer:
         if final:
             t_seg = n
         end = min(t_beats, t_seg)
+        if not final and self._segments:
+            # a VF-like segment is painted whole, once every beat inside it is final
+            done = self._segments
+            j = min(int(end / (self.config.segment_s * fs)), len(done) - 1)
+            while j > 0 and done[j].start_idx > end:
+                j -= 1
+            while j + 1 < len(done) and done[j].end_idx <= end:
+                j += 1
+            seg = done[j]
+            if seg.vf is not None and seg.start_idx < end < seg.end_idx:
+                end = seg.start_idx
         if end <= self._t_done:
             return []
         start = self._t_done

@@ -15,10 +15,18 @@ Two sources describe the rhythm:
   detector of :mod:`ecgcore.rhythm.vf`).
 
 :func:`paint` combines them over a time span with a fixed priority (missing
-signal, then VF/VFL, then noise, then the beat rhythm; a fast regular
-rhythm turns a VF-like segment into ``VT``) and :class:`EpisodeBuilder` merges
-the painted pieces into episodes. Every decision depends on data up to a
-fixed distance ahead, so a stream and a whole record give the same episodes.
+signal, then VF/VFL, then noise, then the beat rhythm) and
+:class:`EpisodeBuilder` merges the painted pieces into episodes. A
+disorganised VF-like waveform (``VF``) is fibrillation whatever beats the
+detector finds in it. An organised one (``VFL``, regular by the waveform) is
+flutter or a fast ventricular tachycardia, and what tells them apart is whether
+distinct ventricular complexes are seen: the segment is ``VT`` when every beat
+interval in it is ventricular tachycardia by the beats (a run of three or more
+ventricular beats above 100 bpm, or a fast, steady, monomorphic rhythm). The
+whole segment is decided at once, so a burst of flutter in which the detector
+finds a short run is not split into VT and VFL pieces. Every decision depends
+on data up to a fixed distance ahead, so a stream and a whole record give the
+same episodes.
 """
 
 from __future__ import annotations
@@ -160,8 +168,9 @@ class BeatRhythm:
         (code, regular_vt)
             The code, and whether the rhythm there is a fast regular
             monomorphic one (a regular ventricular run, or above 100 bpm with
-            steady intervals and alike beats within 2 s): a VF-like segment
-            there is ventricular tachycardia, not fibrillation.
+            steady intervals and alike beats within 2 s). Like a ``VT`` code,
+            it marks the interval as ventricular tachycardia for
+            :func:`paint`.
         """
         fs = self.fs
         hi = int(np.searchsorted(t, t[k] + self.lookahead_s * fs, side="right"))
@@ -273,6 +282,16 @@ def paint(
     -------
     list of Episode
         Consecutive pieces (adjacent equal codes merged).
+
+    Notes
+    -----
+    A flutter-like segment (``vf`` is ``"VFL"``) is ``VT`` when every beat
+    interval covering its part inside the span has the code ``VT`` or
+    ``beat_regular_vt`` set (and a beat precedes it); otherwise, and for a
+    ``"VF"`` segment, it is its ``vf`` code throughout. A caller that
+    paints a stream piecewise paints such a segment in one call, once every
+    beat inside it is final (as :class:`~ecgcore.rhythm.RhythmAnalyzer` does),
+    so that the verdict does not depend on the chunking.
     """
     cuts = {start_idx, end_idx}
     cuts.update(int(b) for b in beat_t if start_idx < b < end_idx)
@@ -282,20 +301,31 @@ def paint(
                 cuts.add(int(c))
     points = sorted(cuts)
     bt = np.asarray(beat_t, dtype=np.int64)
+    vt_like = np.asarray(
+        [c == "VT" or bool(r) for c, r in zip(beat_code, beat_regular_vt, strict=True)],
+        dtype=bool,
+    )
     seg_starts = np.asarray([s.start_idx for s in segments], dtype=np.int64)
+
+    def vt_throughout(seg: Segment) -> bool:
+        k0 = int(np.searchsorted(bt, max(seg.start_idx, start_idx), side="right")) - 1
+        k1 = int(np.searchsorted(bt, min(seg.end_idx, end_idx), side="left"))
+        return k0 >= 0 and bool(vt_like[k0:k1].all())
+
+    seg_code = ["VT" if s.vf == "VFL" and vt_throughout(s) else s.vf for s in segments]
     out: list[Episode] = []
     for p, q in itertools.pairwise(points):
         k = int(np.searchsorted(bt, p, side="right")) - 1
         base = lead_code if k < 0 else beat_code[k]
-        reg_vt = False if k < 0 else bool(beat_regular_vt[k])
         j = int(np.searchsorted(seg_starts, p, side="right")) - 1
         seg = segments[j] if j >= 0 else None
         code = base
         if seg is not None:
+            vf_code = seg_code[j]
             if seg.missing:
                 code = "NOISE"
-            elif seg.vf is not None:
-                code = "VT" if reg_vt else seg.vf
+            elif vf_code is not None:
+                code = vf_code
             elif seg.noise:
                 code = "NOISE"
         if out and out[-1].rhythm == code and out[-1].end_idx == p:

@@ -116,13 +116,59 @@ def test_paint_priorities() -> None:
         Episode("VF", 250, 500),
         Episode("NOISE", 500, 1000),
     ]
-    # a regular ventricular run keeps VT inside a VF-like segment, an irregular one does not
-    for regular, code in ((True, "VT"), (False, "VF")):
+    # a fast regular monomorphic rhythm keeps VT inside a flutter-like segment, a
+    # fast irregular one does not; a disorganised (VF) segment stays VF
+    flutter = [segs[1]._replace(vf="VFL")]
+    for regular, seg, code in (
+        (True, flutter, "VT"),
+        (False, flutter, "VFL"),
+        (True, segs[1:2], "VF"),
+    ):
         pieces = paint(
-            250, 500, beat_t=[200], beat_code=["VT"], beat_regular_vt=[regular],
-            lead_code="N", segments=segs[1:2],
+            250, 500, beat_t=[200], beat_code=["STACH"], beat_regular_vt=[regular],
+            lead_code="N", segments=seg,
         )  # fmt: skip
         assert pieces == [Episode(code, 250, 500)]
+
+
+@pytest.mark.parametrize(
+    ("beat_t", "beat_code", "regular_vt", "expected"),
+    [
+        # a ventricular run above 100 bpm over the whole segment: VT
+        ([200, 330, 450], ["VT", "VT", "VT"], [False] * 3, "VT"),
+        # a fast regular monomorphic rhythm counts like a run
+        ([200, 330, 450], ["STACH", "VT", "VT"], [True, False, False], "VT"),
+        # the run starts inside the segment: the flutter waveform decides it all
+        ([200, 330, 450], ["N", "VT", "VT"], [False] * 3, "VFL"),
+        # the run ends inside the segment: likewise
+        ([200, 330, 450], ["VT", "VT", "N"], [False] * 3, "VFL"),
+        # no beat before the segment
+        ([300, 400], ["VT", "VT"], [False] * 2, "VFL"),
+    ],
+)
+def test_flutter_like_segment_is_vt_only_when_the_beats_are_vt_throughout(
+    beat_t: list[int], beat_code: list[str], regular_vt: list[bool], expected: str
+) -> None:
+    seg = [Segment(250, 500, missing=False, noise=False, vf="VFL")]
+    pieces = paint(
+        250, 500, beat_t=beat_t, beat_code=beat_code, beat_regular_vt=regular_vt,
+        lead_code="N", segments=seg,
+    )  # fmt: skip
+    assert pieces == [Episode(expected, 250, 500)]
+    # a disorganised VF-like segment is fibrillation whatever the beats say
+    pieces = paint(
+        250, 500, beat_t=beat_t, beat_code=beat_code, beat_regular_vt=regular_vt,
+        lead_code="N", segments=[seg[0]._replace(vf="VF")],
+    )  # fmt: skip
+    assert pieces == [Episode("VF", 250, 500)]
+    # outside VF-like segments the beat codes paint as before
+    pieces = paint(
+        250, 500, beat_t=beat_t, beat_code=beat_code, beat_regular_vt=regular_vt,
+        lead_code="N", segments=[seg[0]._replace(vf=None)],
+    )  # fmt: skip
+    assert pieces[0].start_idx == 250 and pieces[-1].end_idx == 500
+    k = int(np.searchsorted(beat_t, 499, side="right")) - 1
+    assert pieces[-1].rhythm == beat_code[k]
 
 
 def test_episode_builder_merges_and_closes() -> None:

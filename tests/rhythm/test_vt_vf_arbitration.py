@@ -1,0 +1,43 @@
+"""VT against VF/VFL inside VF-like segments on a real record: whole segments, stream == batch."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from ecgcore.rhythm import RhythmAnalyzer, analyze_rhythm
+
+VF_CODES = ("VF", "VFL")
+
+
+@pytest.mark.shared_data
+def test_vt_inside_flutter_is_decided_per_segment_and_streams_like_batch(data_dir: Path) -> None:
+    from ecgcore.datasets import get_database
+
+    # vfdb 428 from 1900 s: ventricular runs inside a flutter-like waveform
+    rec = get_database("vfdb", data_dir).load_record("428").recording.slice_s(1900, 1980)
+    x = rec.lead_mv(0)
+    fs = rec.fs
+    whole = analyze_rhythm(x, fs)
+    eps = whole.episodes
+    assert {"VT", "VFL"} <= {e.rhythm for e in eps}
+    # where VT meets VF/VFL the boundary is a segment (1 s) boundary: no segment is split
+    meets = [
+        b.start_idx
+        for a, b in itertools.pairwise(eps)
+        if {a.rhythm, b.rhythm} & {"VT"} and {a.rhythm, b.rhythm} & set(VF_CODES)
+    ]
+    assert meets
+    assert all(m % round(fs) == 0 for m in meets)
+    for sizes in ([250], [97, 1, 611, 33]):
+        an = RhythmAnalyzer(fs)
+        i = k = 0
+        while i < x.size:
+            n = sizes[k % len(sizes)]
+            an.process(x[i : i + n])
+            i += n
+            k += 1
+        an.finish()
+        assert an.result().episodes == eps
