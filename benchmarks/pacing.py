@@ -6,7 +6,10 @@ through :func:`ecgcore.detect.detect_r_peaks`, and
 :func:`ecgcore.detect.paced_rhythm` decides whether the rhythm is paced. The
 reference: LUDB's ``Cardiac pacing`` column naming pacing (``... pacing`` or
 ``P-synchrony``); PTB-XL's ``PACE`` statement in ``scp_codes``. The detector's
-constants were chosen on LUDB, so PTB-XL is the held-out check.
+constants were chosen on LUDB, so PTB-XL is the held-out check. Each record
+also goes through :func:`ecgcore.rhythm.analyze_rhythm` (its default lead,
+pacing spikes from the independent leads), whose paced-rhythm (``P``) share
+of the record is reported.
 
 Run: ``python -m ecgcore.benchmarks.pacing [--data-dir DIR] [--results benchmarks/RESULTS.md]``.
 """
@@ -29,6 +32,7 @@ from ecgcore.benchmarks.results_md import replace_results_block
 from ecgcore.datasets import get_database
 from ecgcore.detect import detect_pacing_spikes, detect_r_peaks, paced_beats, paced_rhythm
 from ecgcore.grading.leads import lead_columns, standard_leads_mv
+from ecgcore.rhythm import analyze_rhythm
 
 __all__ = ["PacingRow", "main", "run"]
 
@@ -44,6 +48,7 @@ class PacingRow(NamedTuple):
     n_spikes: int
     paced_beat_share: float
     detected_paced: bool
+    p_rhythm_share: float
 
 
 def _ludb_labels(path: Path) -> dict[str, bool]:
@@ -79,6 +84,8 @@ def run(data_dir: str | None = None) -> list[PacingRow]:
             share = (
                 float(paced_beats(spikes.spike_idx, peaks, rec.fs).mean()) if peaks.size else 0.0
             )
+            rhythm = analyze_rhythm(rec)
+            p_share = rhythm.burden().get("P", 0.0) / 100.0
             rows.append(
                 PacingRow(
                     name,
@@ -87,6 +94,7 @@ def run(data_dir: str | None = None) -> list[PacingRow]:
                     int(spikes.spike_idx.size),
                     share,
                     paced_rhythm(spikes.spike_idx, peaks, rec.fs),
+                    p_share,
                 )
             )
     return rows
@@ -113,10 +121,27 @@ def _markdown(rows: Sequence[PacingRow], command: str) -> str:
         se = f"{100 * tp / len(pos):.1f}" if pos else "-"
         sp = f"{100 * (1 - fp / len(neg)):.1f}" if neg else "-"
         out.append(f"| {db} | {len(sub)} | {len(pos)} | {tp} | {se} | {fp} | {sp} |")
-    out += ["", "Labelled paced records (spikes found, share of beats after a spike):", ""]
+    out += [
+        "",
+        "Rhythm analysis (`analyze_rhythm`, paced rhythm `P`):",
+        "",
+        "| database | labelled paced with P in >= half the record | unpaced records with any P |",
+        "|---|--:|--:|",
+    ]
+    for db in sorted({r.database for r in rows}):
+        sub = [r for r in rows if r.database == db]
+        pos = [r for r in sub if r.labelled_paced]
+        half = sum(r.p_rhythm_share >= 0.5 for r in pos)
+        any_p = sum(r.p_rhythm_share > 0 for r in sub if not r.labelled_paced)
+        out.append(f"| {db} | {half}/{len(pos)} | {any_p}/{len(sub) - len(pos)} |")
+    out += [
+        "",
+        "Labelled paced records (spikes found, share of beats after a spike, P share):",
+        "",
+    ]
     out += [
         f"- {r.database} {r.record}: {r.n_spikes} spikes, "
-        f"{100 * r.paced_beat_share:.0f} % of beats, "
+        f"{100 * r.paced_beat_share:.0f} % of beats, P {100 * r.p_rhythm_share:.0f} %, "
         f"{'found' if r.detected_paced else '**missed**'}"
         for r in rows
         if r.labelled_paced

@@ -109,9 +109,21 @@ __all__ += [
 ]
 
 # --- detect -----------------------------------------------------------------
-from ecgcore.detect import PacingSpikes, RPeakDetector, detect_pacing_spikes, detect_r_peaks
+from ecgcore.detect import (
+    PacingSpikeDetector,
+    PacingSpikes,
+    RPeakDetector,
+    detect_pacing_spikes,
+    detect_r_peaks,
+)
 
-__all__ += ["PacingSpikes", "RPeakDetector", "detect_pacing_spikes", "detect_r_peaks"]
+__all__ += [
+    "PacingSpikeDetector",
+    "PacingSpikes",
+    "RPeakDetector",
+    "detect_pacing_spikes",
+    "detect_r_peaks",
+]
 
 # --- rhythm -----------------------------------------------------------------
 from ecgcore.rhythm import (
