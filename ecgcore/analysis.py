@@ -19,6 +19,7 @@ from ecgcore.heart_rate import HeartRateSummary, heart_rate_summary
 from ecgcore.quality.calibration import CalibrationPulse, find_calibration_pulse
 from ecgcore.recording import Recording
 from ecgcore.rhythm import RhythmAnalysis, analyze_rhythm
+from ecgcore.rhythm.analyzer import recording_pacing_spikes
 
 __all__ = [
     "RecordAnalysis",
@@ -162,7 +163,9 @@ def analyze_recording(
     lead : int or str, optional
         Lead index or name; lead II (or MLII) by default, else lead 0.
     rhythm : bool
-        Also classify beats (AAMI N/S/V/F/Q) and rhythm episodes.
+        Also classify beats (AAMI N/S/V/F/Q) and rhythm episodes; paced beats
+        and paced rhythm come from the pacing spikes of the record's
+        independent leads (:func:`ecgcore.rhythm.analyzer.recording_pacing_spikes`).
 
     Notes
     -----
@@ -187,7 +190,10 @@ def analyze_recording(
         logger.info("%s: calibration pulse at %.2f-%.2f s left out", rec.name, *span_s)
     peaks = detect_r_peaks(signal_mv, rec.fs)
     summary = heart_rate_summary(peaks, rec.fs)
-    rhythm_result = analyze_rhythm(signal_mv, rec.fs, peaks) if rhythm else None
+    rhythm_result = None
+    if rhythm:
+        pace_idx = recording_pacing_spikes(rec)  # from all independent leads
+        rhythm_result = analyze_rhythm(signal_mv, rec.fs, peaks, pace_idx=pace_idx)
     logger.info("%s: %d beats on lead %s", rec.name, peaks.size, rec.lead_names[idx])
     return RecordAnalysis(
         record=rec.name,

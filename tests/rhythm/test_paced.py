@@ -114,3 +114,19 @@ def test_simulator_draws_the_stimulus_before_each_paced_beat(paced_sim):
     expected = r_idx - 0.085 * FS  # the R peak is rounded to a sample, so is the spike
     assert spikes.spike_idx.size == expected.size
     assert np.abs(spikes.spike_idx - expected).max() <= 1.0
+
+
+def test_record_analysis_and_cli_report_the_paced_rhythm(paced_sim, tmp_path, capsys):
+    import json
+
+    from ecgcore import analyze_recording
+    from ecgcore.cli.main import main
+    from ecgcore.io import write_record
+
+    result = analyze_recording(paced_sim.recording)
+    assert result.rhythm.burden().get("P", 0.0) > 35.0
+    write_record(paced_sim.recording, tmp_path, name="paced")
+    capsys.readouterr()
+    assert main(["analyze", str(tmp_path / "paced"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert any(e["rhythm"] == "P" for e in report["episodes"])
