@@ -80,6 +80,17 @@ _MISSES_SHOWN = 12
 MODELS_DIR = Path(__file__).resolve().parents[1] / "ecgcore" / "grading" / "models"
 PTBXL_LABELS = ("electrodes_problems", "baseline_drift", "static_noise", "burst_noise")
 SETTINGS_CODES = frozenset({"NO_CALIBRATION"})  # database records never carry a pulse
+#: The informational finding of a ventricular-paced recording: true on a record the
+#: database labels paced, a false finding on any other.
+NOT_ASSESSABLE = "PLACEMENT_NOT_ASSESSABLE"
+
+
+def false_codes(row: dict) -> set[str]:
+    """Codes of a clean record's grading that are false findings."""
+    codes = set(row["codes"]) - SETTINGS_CODES
+    if row.get("paced"):
+        codes.discard(NOT_ASSESSABLE)
+    return codes
 
 
 @dataclasses.dataclass
@@ -92,6 +103,7 @@ class PoolRecord:
     signals: np.ndarray
     fs: float
     labels: dict[str, str]
+    paced: bool = False
 
     @property
     def key(self) -> str:
@@ -110,14 +122,28 @@ def _ptbxl_table(db_path: Path) -> dict[str, dict[str, str]]:
     return out
 
 
+def _ludb_pacing(db_path: Path) -> dict[str, str]:
+    """LUDB record -> its ``Cardiac pacing`` entry in ``ludb.csv`` (empty: no pacemaker)."""
+    with (db_path / "ludb.csv").open(newline="", encoding="utf-8") as fh:
+        return {
+            row["ID"].strip(): (row.get("Cardiac pacing") or "").strip()
+            for row in csv.DictReader(fh)
+        }
+
+
 def load_pool(data_dir: str | None, limit: int | None = None) -> list[PoolRecord]:
-    """LUDB and PTB-XL records as standard 12-lead arrays (mV)."""
+    """LUDB and PTB-XL records as standard 12-lead arrays (mV).
+
+    ``paced`` comes from the databases' own labels: LUDB's ``Cardiac pacing`` column,
+    PTB-XL's SCP code ``PACE``.
+    """
     pool: list[PoolRecord] = []
     ludb = get_database("ludb", data_dir)
+    pacing = _ludb_pacing(ludb.path)
     for r in ludb.records()[:limit]:
         rec, _ = ludb.load(r)
         x, _ = standard_leads_mv(rec)
-        pool.append(PoolRecord("ludb", r, f"ludb:{r}", x, rec.fs, {}))
+        pool.append(PoolRecord("ludb", r, f"ludb:{r}", x, rec.fs, {}, bool(pacing.get(r))))
     ptb = get_database("ptb-xl", data_dir)
     table = _ptbxl_table(ptb.path)
     for r in ptb.records()[:limit]:
@@ -126,7 +152,8 @@ def load_pool(data_dir: str | None, limit: int | None = None) -> list[PoolRecord
         row = table.get(r, {})
         labels = {k: (row.get(k) or "").strip() for k in PTBXL_LABELS}
         group = f"ptbxl:{int(float(row['patient_id']))}" if row.get("patient_id") else r
-        pool.append(PoolRecord("ptbxl", r, group, x, rec.fs, labels))
+        paced = "'PACE'" in (row.get("scp_codes") or "")
+        pool.append(PoolRecord("ptbxl", r, group, x, rec.fs, labels, paced))
     return pool
 
 
@@ -281,6 +308,7 @@ def _grade_faults(args: tuple[int, str, str, str | None, tuple[str, ...]]) -> li
                 "acceptable": g.acceptable,
                 "labelled": p.labelled,
                 "labels": p.labels,
+                "paced": p.paced,
             }
         )
     return out
@@ -385,8 +413,9 @@ def fault_table(rows: list[dict]) -> list[dict]:
 def clean_summary(rows: list[dict]) -> dict[str, Any]:
     """False findings on the clean, unlabelled records."""
     clean = [r for r in rows if r["fault"] == "clean" and not r["labelled"]]
-    false_rec = [r for r in clean if set(r["codes"]) - SETTINGS_CODES]
-    per_code = Counter(c for r in clean for c in set(r["codes"]) - SETTINGS_CODES)
+    false_rec = [r for r in clean if false_codes(r)]
+    per_code = Counter(c for r in clean for c in false_codes(r))
+    every = [r for r in rows if r["fault"] == "clean"]  # pacing: quality labels aside
     limb = {c for c in per_code if c.startswith("LIMB_REVERSAL")}
     return {
         "n": len(clean),
@@ -400,6 +429,16 @@ def clean_summary(rows: list[dict]) -> dict[str, Any]:
         - sum(1 for r in clean if {"PRECORDIAL_SWAP"} & set(r["codes"])) / max(1, len(clean)),
         "false_records": [{"key": r["key"], "codes": r["codes"]} for r in false_rec],
         "not_acceptable": [r["key"] for r in clean if not r["acceptable"]],
+        "pacing": {
+            "labelled_paced": [r["key"] for r in every if r.get("paced")],
+            "not_assessable_paced": [
+                r["key"] for r in every if r.get("paced") and NOT_ASSESSABLE in r["codes"]
+            ],
+            "not_assessable_unpaced": [
+                r["key"] for r in every if not r.get("paced") and NOT_ASSESSABLE in r["codes"]
+            ],
+            "n": len(every),
+        },
     }
 
 
@@ -418,7 +457,7 @@ def label_table(rows: list[dict]) -> list[dict]:
         unl = [r for r in clean if not r["labelled"]]
 
         def fired(r: dict, codes: set | None = codes) -> bool:
-            found = set(r["codes"]) - SETTINGS_CODES
+            found = false_codes(r)
             return bool(found) if codes is None else bool(codes & found)
 
         out.append(
@@ -622,6 +661,7 @@ def results_block(result: dict[str, Any]) -> str:
         + (", ".join(f"{k} {v}" for k, v in c["per_code"].items()) or "none")
         + " (NO_CALIBRATION is not counted: database records carry no calibration pulse).",
         "",
+        *([pacing_text(result), ""] if pacing_text(result) else []),
         "### Every fault (held-out records, graded end to end)",
         "",
         "| fault | group | expected code | n | detected | rate | LUDB | PTB-XL | exact pair"
@@ -675,6 +715,61 @@ def results_block(result: dict[str, Any]) -> str:
         + (f" ... and {len(cm) - 40} more" if len(cm) > 40 else "")
     )
     return "\n".join(lines) + "\n"
+
+
+def rates_on(result: dict[str, Any], keys: set[str]) -> dict[str, tuple[int, int]]:
+    """Per fault: (detected, n) over the records of ``keys`` (every fault is applied to all)."""
+    out = {}
+    for t in result["faults"]:
+        if t["fault"] == "clean" or not t["expected"]:
+            continue
+        missed = [k for k in t["missed"] if k in keys]
+        out[t["fault"]] = (len(keys) - len(missed), len(keys))
+    return out
+
+
+def _pooled(rates: dict[str, tuple[int, int]], names: Sequence[str]) -> float | None:
+    parts = [rates[n] for n in names if n in rates]
+    n = sum(b for _, b in parts)
+    return sum(a for a, _ in parts) / n if n else None
+
+
+def pacing_text(result: dict[str, Any]) -> str:
+    """The paragraph on paced records: how they were graded, and Se with and without them."""
+    pc = result["clean"].get("pacing")
+    if not pc or "paced_keys" not in result:
+        return ""
+    paced = set(result["paced_keys"])
+    every = {f"{ds}:" for ds in result["pool"]}  # prefixes only; n comes from the pool
+    n_all = sum(result["pool"].values())
+    rest = n_all - len(paced)
+    on_paced = rates_on(result, paced)
+    prec = [t["fault"] for t in result["faults"] if t["group"] == "precordial"]
+
+    def se(names: Sequence[str]) -> tuple[str, str]:
+        a = _pooled(on_paced, names)
+        d_all = sum(t["detected"] for t in result["faults"] if t["fault"] in names)
+        n_all_ = sum(t["n"] for t in result["faults"] if t["fault"] in names)
+        d_p = sum(on_paced[n][0] for n in names if n in on_paced)
+        n_p = sum(on_paced[n][1] for n in names if n in on_paced)
+        b = (d_all - d_p) / (n_all_ - n_p) if n_all_ > n_p else None
+        return _pct(b), _pct(a)
+
+    del every
+    la_ra, la_ll, pr = se(["swap_LA_RA"]), se(["swap_LA_LL"]), se(prec)
+    return (
+        f"Paced records: the databases label {len(paced)} of the {n_all} records paced (LUDB "
+        "`Cardiac pacing`, PTB-XL SCP code `PACE`). Graded as recorded, "
+        f"{len(pc['not_assessable_paced'])} of them were found ventricular-paced and their "
+        "waveform placement checks reported not assessable (PLACEMENT_NOT_ASSESSABLE, "
+        "information only, not counted as a false finding on a labelled paced record: "
+        f"{' '.join(pc['not_assessable_paced']) or 'none'}); on the {rest} records without a "
+        f"pacing label it was raised {len(pc['not_assessable_unpaced'])} times"
+        + (f" ({' '.join(pc['not_assessable_unpaced'])})" if pc["not_assessable_unpaced"] else "")
+        + " and counts as a false finding. Se on the records without a pacing label / on the "
+        f"paced records: LA/RA {la_ra[0]} / {la_ra[1]}, LA/LL {la_ll[0]} / {la_ll[1]}, "
+        f"precordial {pr[0]} / {pr[1]} (a swap on a record reported not assessable is a miss)."
+    )
 
 
 def unlabelled_rates(result: dict[str, Any]) -> dict[str, tuple[int, int]]:
@@ -792,6 +887,7 @@ def run_evaluate(
         "n_folds": folds,
         "pool": dict(Counter(p.dataset for p in pool)),
         "labelled_keys": sorted(p.key for p in pool if p.labelled),
+        "paced_keys": sorted(p.key for p in pool if p.paced),
         "folds": fold_info,
         "faults": table,
         "clean": clean_summary(rows),

@@ -74,6 +74,9 @@ class MedianBeats:
         QRS peak-to-peak amplitude per lead (mV).
     t : ndarray, shape (12,)
         Signed T amplitude per lead at ``t_idx`` (mV).
+    peaks_idx : ndarray of int or None
+        Sample indices (in the signals given) of the R-peaks of the beats the
+        medians were taken over.
     """
 
     fs: float
@@ -88,6 +91,7 @@ class MedianBeats:
     qrs_area: np.ndarray
     qrs_pp: np.ndarray
     t: np.ndarray
+    peaks_idx: np.ndarray | None = None
 
     @property
     def qrs_ms(self) -> float:
@@ -189,7 +193,7 @@ def median_beats(
         return None
     segs = np.stack([filt[i - pre : i + post] for i in peaks])  # (beats, window, leads)
     beats = np.median(segs, axis=0)
-    return _measure(beats, pre, fs, int(peaks.size))
+    return dataclasses.replace(_measure(beats, pre, fs, int(peaks.size)), peaks_idx=peaks)
 
 
 def _first_below(

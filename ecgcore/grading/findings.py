@@ -149,6 +149,11 @@ _CODES: tuple[FindingCode, ...] = (
         "landmarks.",
     ),
     FindingCode(
+        "PLACEMENT_NOT_ASSESSABLE", "placement", "info", "Limb electrodes not assessable",
+        "In a paced rhythm, check the limb electrodes by eye: each cable on its own limb "
+        "(RA right arm, LA left arm, LL left leg, RL right leg).",
+    ),
+    FindingCode(
         "INTERPRETATION_MISMATCH", "interpretation", "minor", "Reading disagrees",
         "Re-check the rhythm (P waves, regularity, QRS width) and count the rate again.",
     ),

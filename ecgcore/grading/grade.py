@@ -8,7 +8,10 @@
 3. contact and artefact per lead (:mod:`.artefacts`, on :mod:`ecgcore.quality`)
    and the acceptability verdict;
 4. electrode placement (:mod:`.reversal`) on the median beats (:mod:`.beats`),
-   in each plane whose leads are all present and readable;
+   in each plane whose leads are all present and readable; in a
+   ventricular-paced rhythm (:mod:`.pacing`) the limb electrodes are checked
+   only by the lead algebra of the neutral electrode, the limb classifier being
+   reported as not assessable;
 5. the technician's reading against the engine's rhythm and rate
    (:mod:`.interpretation`, :func:`ecgcore.analysis.analyze_recording`);
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -45,6 +49,7 @@ from ecgcore.grading.interpretation import (
     parse_interpretation,
 )
 from ecgcore.grading.leads import STANDARD_LEADS, standard_leads_mv
+from ecgcore.grading.pacing import PacingResult, assess_pacing, pacing_finding
 from ecgcore.grading.reversal import (
     PlacementResult,
     check_placement,
@@ -105,6 +110,8 @@ class GradeResult:
     analysis_start_s : float
         Start of the analysed part (after a calibration pulse), s; finding
         spans are relative to it.
+    pacing : PacingResult or None
+        Pacing spikes and ventricular-paced beats (:mod:`.pacing`), when looked for.
     """
 
     record: str
@@ -125,6 +132,7 @@ class GradeResult:
     duration_s: float
     leads: tuple[str, ...]
     analysis_start_s: float = 0.0
+    pacing: PacingResult | None = None
 
     def standard_signals(self, rec: Recording) -> dict[str, np.ndarray]:
         """The graded part of ``rec`` by standard lead name (mV), for reports."""
@@ -165,6 +173,7 @@ class GradeResult:
             "quality": None if self.quality is None else self.quality.to_json(),
             "calibration": None if self.calibration is None else self.calibration.to_json(),
             "placement": None if self.placement is None else self.placement.to_json(),
+            "pacing": None if self.pacing is None else self.pacing.to_json(),
             "engine": {
                 "rhythm": self.engine.rhythm,
                 "heart_rate_bpm": _round(self.engine.heart_rate_bpm),
@@ -283,6 +292,7 @@ def grade_recording(
     cols = [STANDARD_LEADS.index(n) for n in present]
     quality: ArtefactResult | None = None
     placement: PlacementResult | None = None
+    pacing: PacingResult | None = None
     engine = EngineReading(None, None)
     if cols and body.shape[0] >= round(2.0 * rec.fs):
         art_findings, quality = check_artefacts(
@@ -306,14 +316,23 @@ def grade_recording(
             findings.append(neutral_swap_finding(neutral))
         if not bad:
             mb = median_beats(body, rec.fs)
+            pacing = None if mb is None else assess_pacing(body, rec.fs, mb)
+            paced = pacing is not None and pacing.ventricular_paced
+            if paced:
+                # the limb cues assume normal conduction (see .pacing)
+                findings.append(pacing_finding(pacing))
             place_findings, placement = check_placement(
                 mb,
-                limb=neutral is None,
+                limb=neutral is None and not paced,
                 precordial=True,
                 limb_model=limb_model,
                 precordial_model=precordial_model,
             )
             findings += place_findings
+            if paced:
+                placement = dataclasses.replace(
+                    placement, not_assessed=MappingProxyType({"limb": "ventricular-paced rhythm"})
+                )
         engine = _engine_reading(rec.slice_idx(span.start, span.stop), body)
     elif cols:
         quality = ArtefactResult({}, (), False, ("too short to assess the signal",))
@@ -352,6 +371,7 @@ def grade_recording(
         duration_s=rec.duration_s,
         leads=present,
         analysis_start_s=span.start / rec.fs,
+        pacing=pacing,
     )
 
 

@@ -429,6 +429,9 @@ class PlacementResult:
         Class -> probability from the chest classifier.
     reconstruction_error : mapping
         Chest lead -> log relative error of its reconstruction from the others.
+    not_assessed : mapping
+        Check (``"limb"``) -> why it was not run although its leads were readable
+        (e.g. a ventricular-paced rhythm, :mod:`ecgcore.grading.pacing`).
     """
 
     limb: str | None
@@ -436,6 +439,9 @@ class PlacementResult:
     precordial: str | None
     precordial_probabilities: Mapping[str, float]
     reconstruction_error: Mapping[str, float]
+    not_assessed: Mapping[str, str] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dictionary."""
@@ -448,6 +454,7 @@ class PlacementResult:
                 k: round(v, 4) for k, v in top(self.precordial_probabilities).items()
             },
             "reconstruction_error": {k: round(v, 3) for k, v in self.reconstruction_error.items()},
+            "not_assessed": dict(self.not_assessed),
         }
 
 

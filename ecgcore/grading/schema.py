@@ -118,6 +118,7 @@ GRADE_JSON_SCHEMA: dict[str, Any] = {
         },
         "calibration": {"type": ["object", "null"]},
         "placement": {"type": ["object", "null"]},
+        "pacing": {"type": ["object", "null"]},
         "engine": {
             "type": "object",
             "required": ["rhythm", "heart_rate_bpm"],

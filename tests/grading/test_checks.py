@@ -21,13 +21,14 @@ from ecgcore.grading.settings import limb_lead_gains
 from ecgcore.quality import compute_indices
 from tests.grading.conftest import make_recording
 
-#: The codes the issue lists, in its order.
+#: The codes the issue lists, in its order, with PLACEMENT_NOT_ASSESSABLE (paced rhythm,
+#: information only) added after the placement codes.
 ISSUE_CODES = (
     "MISSING_LEAD", "SHORT_DURATION", "LOW_SAMPLING_RATE", "NO_CALIBRATION", "WRONG_GAIN",
     "LEAD_OFF", "CLIPPING", "BASELINE_WANDER", "POWERLINE_NOISE", "MUSCLE_NOISE",
     "MOTION_ARTIFACT", "LOW_AMPLITUDE", "LIMB_REVERSAL_LA_RA", "LIMB_REVERSAL_LA_LL",
     "LIMB_REVERSAL_RA_LL", "LIMB_REVERSAL_OTHER", "PRECORDIAL_SWAP", "PRECORDIAL_MISPLACEMENT",
-    "INTERPRETATION_MISMATCH",
+    "PLACEMENT_NOT_ASSESSABLE", "INTERPRETATION_MISMATCH",
 )  # fmt: skip
 
 
