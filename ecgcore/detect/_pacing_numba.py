@@ -52,8 +52,8 @@ def isolated_spikes(  # noqa: PLR0917 - numba kernel over arrays
             continue
         if i < half_width or i + half_width >= n:
             continue
-        if abs(x[i + half_width] - x[i - half_width]) > step_ratio * v:
-            continue
+        if not abs(x[i + half_width] - x[i - half_width]) <= step_ratio * v:
+            continue  # a step, or a missing sample beside it
         lo = max(i - isolation, 0)
         hi = min(i + isolation + 1, n)
         ok = True

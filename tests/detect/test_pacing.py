@@ -170,3 +170,12 @@ def test_streaming_refuses_a_chunk_with_other_leads():
     det = PacingSpikeDetector(FS, 3)
     with pytest.raises(SignalError, match="3"):
         det.process(np.zeros((10, 2)))
+
+
+def test_a_pulse_beside_a_gap_is_not_taken():
+    x, r_idx = _smooth_ecg(seed=7)
+    at = r_idx[3] - 20
+    y = _add_pulses(x, np.array([at]), list(range(N_LEADS)))
+    assert detect_pacing_spikes(y, FS).spike_idx.tolist() == [at]
+    y[at + 2 :, :] = np.nan  # the leads come off right after it: its return is not seen
+    assert detect_pacing_spikes(y, FS).spike_idx.size == 0
