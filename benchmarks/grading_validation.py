@@ -740,7 +740,6 @@ def pacing_text(result: dict[str, Any]) -> str:
     if not pc or "paced_keys" not in result:
         return ""
     paced = set(result["paced_keys"])
-    every = {f"{ds}:" for ds in result["pool"]}  # prefixes only; n comes from the pool
     n_all = sum(result["pool"].values())
     rest = n_all - len(paced)
     on_paced = rates_on(result, paced)
@@ -755,20 +754,20 @@ def pacing_text(result: dict[str, Any]) -> str:
         b = (d_all - d_p) / (n_all_ - n_p) if n_all_ > n_p else None
         return _pct(b), _pct(a)
 
-    del every
     la_ra, la_ll, pr = se(["swap_LA_RA"]), se(["swap_LA_LL"]), se(prec)
     return (
         f"Paced records: the databases label {len(paced)} of the {n_all} records paced (LUDB "
         "`Cardiac pacing`, PTB-XL SCP code `PACE`). Graded as recorded, "
         f"{len(pc['not_assessable_paced'])} of them were found ventricular-paced and their "
-        "waveform placement checks reported not assessable (PLACEMENT_NOT_ASSESSABLE, "
+        "limb-reversal classifier reported not assessable (PLACEMENT_NOT_ASSESSABLE, "
         "information only, not counted as a false finding on a labelled paced record: "
         f"{' '.join(pc['not_assessable_paced']) or 'none'}); on the {rest} records without a "
         f"pacing label it was raised {len(pc['not_assessable_unpaced'])} times"
         + (f" ({' '.join(pc['not_assessable_unpaced'])})" if pc["not_assessable_unpaced"] else "")
         + " and counts as a false finding. Se on the records without a pacing label / on the "
         f"paced records: LA/RA {la_ra[0]} / {la_ra[1]}, LA/LL {la_ll[0]} / {la_ll[1]}, "
-        f"precordial {pr[0]} / {pr[1]} (a swap on a record reported not assessable is a miss)."
+        f"precordial {pr[0]} / {pr[1]} (a limb swap on a record reported not assessable is a "
+        "miss)."
     )
 
 
