@@ -407,6 +407,7 @@ class RhythmAnalyzer:
         self._seg_noise: list[bool] = []
         self._segments: list[Segment] = []
         self._vf_alarmed = False  # VF alarm raised for the current run
+        self._painted_last: str | None = None  # code of the last painted piece
         self._t_done = 0
         self._builder = EpisodeBuilder()
         self._alarms: list[Alarm] = []
@@ -889,6 +890,12 @@ class RhythmAnalyzer:
             start, end, beat_t=t[k0:k1].tolist(), beat_code=b.code[k0:k1].tolist(),
             beat_regular_vt=b.regular_vt[k0:k1].tolist(), lead_code=lead, segments=segs,
         )  # fmt: skip
+        for piece in pieces:
+            # VF/VFL again after a VT stretch of the same VF-like run (the VT cleared the VF
+            # alarm of a live display, and the segment stage raises it once per run)
+            if piece.rhythm in ("VF", "VFL") and self._painted_last == "VT":
+                self._raise("VF", piece.start_idx, "ventricular fibrillation/flutter waveform")
+            self._painted_last = piece.rhythm
         self._t_done = end
         return self._builder.extend(pieces)
 

@@ -1,4 +1,4 @@
-"""VT against VF/VFL inside VF-like segments on a real record: whole segments, stream == batch."""
+"""VT against VF/VFL in VF-like segments of a real record: whole segments, alarms, streaming."""
 
 from __future__ import annotations
 
@@ -31,6 +31,15 @@ def test_vt_inside_flutter_is_decided_per_segment_and_streams_like_batch(data_di
     ]
     assert meets
     assert all(m % round(fs) == 0 for m in meets)
+    # VF/VFL after VT (which clears the VF alarm of a live display) raises the VF alarm again
+    back = [
+        b.start_idx
+        for a, b in itertools.pairwise(eps)
+        if a.rhythm == "VT" and b.rhythm in VF_CODES
+    ]
+    assert back
+    vf_onsets = {round(a.onset_s * fs) for a in whole.alarms if a.kind == "VF"}
+    assert set(back) <= vf_onsets
     for sizes in ([250], [97, 1, 611, 33]):
         an = RhythmAnalyzer(fs)
         i = k = 0
@@ -40,4 +49,8 @@ def test_vt_inside_flutter_is_decided_per_segment_and_streams_like_batch(data_di
             i += n
             k += 1
         an.finish()
-        assert an.result().episodes == eps
+        streamed = an.result()
+        assert streamed.episodes == eps
+        assert sorted((a.kind, a.onset_s) for a in streamed.alarms) == sorted(
+            (a.kind, a.onset_s) for a in whole.alarms
+        )
