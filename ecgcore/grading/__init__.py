@@ -11,6 +11,7 @@ Modules, one check each: :mod:`.settings` (leads, duration, sampling rate,
 limb-lead gains), :mod:`.calibration` (pulse and gain), :mod:`.artefacts`
 (contact and artefact from :mod:`ecgcore.quality`, acceptability),
 :mod:`.reversal` with :mod:`.swaps` (electrode placement by lead algebra),
+:mod:`.pacing` (ventricular pacing, when the limb classifier does not apply),
 :mod:`.interpretation` (the technician's reading), :mod:`.rubric` and
 :mod:`.score` (TOML rubric, itemised score), :mod:`.grade` (all together).
 """
@@ -35,6 +36,7 @@ from ecgcore.grading.interpretation import (
     parse_interpretation,
 )
 from ecgcore.grading.leads import STANDARD_LEADS, standard_lead_name, standard_leads_mv
+from ecgcore.grading.pacing import PacingResult, assess_pacing
 from ecgcore.grading.reversal import PlacementResult, check_placement
 from ecgcore.grading.rubric import Rubric, RubricItem, load_rubric, parse_rubric
 from ecgcore.grading.score import ItemScore, PointLoss, Score, score_findings
@@ -58,12 +60,14 @@ __all__ = [
     "Interpretation",
     "ItemScore",
     "MedianBeats",
+    "PacingResult",
     "PlacementResult",
     "PointLoss",
     "Rubric",
     "RubricItem",
     "Score",
     "apply_swap",
+    "assess_pacing",
     "beat_agreement",
     "check_artefacts",
     "check_calibration",
