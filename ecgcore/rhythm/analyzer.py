@@ -407,6 +407,7 @@ class RhythmAnalyzer:
         self._seg_noise: list[bool] = []
         self._segments: list[Segment] = []
         self._vf_alarmed = False  # VF alarm raised for the current run
+        self._vf_fibrillated = False  # the current VF-like run had a disorganised segment
         self._painted_last: str | None = None  # code of the last painted piece
         self._t_done = 0
         self._builder = EpisodeBuilder()
@@ -842,7 +843,11 @@ class RhythmAnalyzer:
                     self._vf_alarmed = True
             elif not in_run:
                 self._vf_alarmed = False
-            self._segments.append(Segment(a, b, self._seg_missing[j], self._seg_noise[j], code))
+            self._segments.append(
+                Segment(a, b, self._seg_missing[j], self._seg_noise[j], code, self._vf_fibrillated)
+            )
+            # a disorganised segment makes the rest of its VF-like run fibrillation
+            self._vf_fibrillated = code is not None and (self._vf_fibrillated or code == "VF")
 
     def _stage_paint(self, final: bool) -> list[Episode]:
         b = self._beats

@@ -18,12 +18,14 @@ Two sources describe the rhythm:
 signal, then VF/VFL, then noise, then the beat rhythm) and
 :class:`EpisodeBuilder` merges the painted pieces into episodes. A
 disorganised VF-like waveform (``VF``) is fibrillation whatever beats the
-detector finds in it. An organised one (``VFL``, regular by the waveform) is
-flutter or a fast ventricular tachycardia, and what tells them apart is whether
-distinct ventricular complexes are seen: the segment is ``VT`` when every beat
-interval in it is ventricular tachycardia by the beats (a run of three or more
-ventricular beats above 100 bpm, or a fast, steady, monomorphic rhythm). The
-whole segment is decided at once, so a burst of flutter in which the detector
+detector finds in it, and so is the rest of a run of VF-like segments once it
+has been (ventricular tachycardia degenerates into fibrillation, not the other
+way round within one run). An organised one (``VFL``, regular by the waveform)
+is flutter or a fast ventricular tachycardia, and what tells them apart is
+whether distinct ventricular complexes are seen: the segment is ``VT`` when
+every beat interval in it is ventricular tachycardia by the beats (a run of
+three or more ventricular beats above 100 bpm, or a fast, steady, monomorphic
+rhythm). The whole segment is decided at once, so a burst of flutter in which the detector
 finds a short run is not split into VT and VFL pieces. Every decision depends
 on data up to a fixed distance ahead, so a stream and a whole record give the
 same episodes.
@@ -92,6 +94,8 @@ class Segment(NamedTuple):
     missing: bool
     noise: bool
     vf: str | None  # "VF", "VFL" or None
+    #: An earlier segment of the same run of VF-like segments was disorganised (``VF``).
+    fibrillated: bool = False
 
 
 @dataclass
@@ -285,10 +289,10 @@ def paint(
 
     Notes
     -----
-    A flutter-like segment (``vf`` is ``"VFL"``) is ``VT`` when every beat
-    interval covering its part inside the span has the code ``VT`` or
-    ``beat_regular_vt`` set (and a beat precedes it); otherwise, and for a
-    ``"VF"`` segment, it is its ``vf`` code throughout. A caller that
+    A flutter-like segment (``vf`` is ``"VFL"``, not ``fibrillated``) is
+    ``VT`` when every beat interval covering its part inside the span has the
+    code ``VT`` or ``beat_regular_vt`` set (and a beat precedes it); otherwise,
+    and for a ``"VF"`` segment, it is its ``vf`` code throughout. A caller that
     paints a stream piecewise paints such a segment in one call, once every
     beat inside it is final (as :class:`~ecgcore.rhythm.RhythmAnalyzer` does),
     so that the verdict does not depend on the chunking.
@@ -312,7 +316,10 @@ def paint(
         k1 = int(np.searchsorted(bt, min(seg.end_idx, end_idx), side="left"))
         return k0 >= 0 and bool(vt_like[k0:k1].all())
 
-    seg_code = ["VT" if s.vf == "VFL" and vt_throughout(s) else s.vf for s in segments]
+    seg_code = [
+        "VT" if s.vf == "VFL" and not s.fibrillated and vt_throughout(s) else s.vf
+        for s in segments
+    ]
     out: list[Episode] = []
     for p, q in itertools.pairwise(points):
         k = int(np.searchsorted(bt, p, side="right")) - 1

@@ -161,6 +161,12 @@ def test_flutter_like_segment_is_vt_only_when_the_beats_are_vt_throughout(
         lead_code="N", segments=[seg[0]._replace(vf="VF")],
     )  # fmt: skip
     assert pieces == [Episode("VF", 250, 500)]
+    # and so is a flutter-like segment of a run that was disorganised before
+    pieces = paint(
+        250, 500, beat_t=beat_t, beat_code=beat_code, beat_regular_vt=regular_vt,
+        lead_code="N", segments=[seg[0]._replace(fibrillated=True)],
+    )  # fmt: skip
+    assert pieces == [Episode("VFL", 250, 500)]
     # outside VF-like segments the beat codes paint as before
     pieces = paint(
         250, 500, beat_t=beat_t, beat_code=beat_code, beat_regular_vt=regular_vt,

@@ -54,3 +54,16 @@ def test_vt_inside_flutter_is_decided_per_segment_and_streams_like_batch(data_di
         assert sorted((a.kind, a.onset_s) for a in streamed.alarms) == sorted(
             (a.kind, a.onset_s) for a in whole.alarms
         )
+
+
+def test_fibrillation_that_organises_is_not_called_vt() -> None:
+    from ecgcore.drivers.sim import simulate_ecg
+
+    # the simulator's VF: disorganised at first, then regular enough to be flutter-like,
+    # while the detector finds irregular beats that the classifier calls V
+    fs = 500.0
+    rec = simulate_ecg(50.0, fs, leads=12, schedule="sinus:12,vf:12,sinus", seed=4).recording
+    r = analyze_rhythm(rec.lead_mv("II"), fs)
+    # 12-22 s: the VF-like segments (the last second of the VF is labelled by its beats)
+    codes = {e.rhythm for e in r.episodes if e.start_s(fs) < 22.0 and e.end_s(fs) > 12.0}
+    assert codes == {"VF", "VFL"}
