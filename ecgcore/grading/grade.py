@@ -318,7 +318,7 @@ def grade_recording(
             mb = median_beats(body, rec.fs)
             pacing = None if mb is None else assess_pacing(body, rec.fs, mb)
             paced = pacing is not None and pacing.ventricular_paced
-            if paced:
+            if pacing is not None and paced:
                 # the limb cues assume normal conduction (see .pacing)
                 findings.append(pacing_finding(pacing))
             place_findings, placement = check_placement(
