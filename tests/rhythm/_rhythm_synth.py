@@ -1,8 +1,12 @@
-"""Synthetic beat trains for the rhythm tests (sums of Gaussian waves, mV)."""
+"""Synthetic beat trains for the rhythm tests (sums of Gaussian waves, mV), and streaming."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from ecgcore.rhythm import RhythmAnalysis, RhythmAnalyzer
 
 FS = 360.0
 
@@ -50,3 +54,16 @@ def beat_train(
 def regular_times(n: int, rr_s: float, start_s: float = 0.5) -> np.ndarray:
     """``n`` beat times at a fixed RR interval."""
     return start_s + rr_s * np.arange(n)
+
+
+def stream(x: np.ndarray, fs: float, sizes: list[int], **kw: Any) -> RhythmAnalysis:
+    """Feed ``x`` to a :class:`RhythmAnalyzer` in chunks of ``sizes`` (cycled); its result."""
+    an = RhythmAnalyzer(fs, **kw)
+    i = k = 0
+    while i < x.size:
+        n = sizes[k % len(sizes)]
+        an.process(x[i : i + n])
+        i += n
+        k += 1
+    an.finish()
+    return an.result()

@@ -8,24 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _rhythm_synth import stream as _stream
 
 from ecgcore.drivers.sim import simulate_ecg
 from ecgcore.errors import SignalError
 from ecgcore.rhythm import RhythmAnalysis, RhythmAnalyzer, RhythmConfig, analyze_rhythm
 
 SIM_FS = 250.0
-
-
-def _stream(x: np.ndarray, fs: float, sizes: list[int], **kw: object) -> RhythmAnalysis:
-    an = RhythmAnalyzer(fs, **kw)
-    i = k = 0
-    while i < x.size:
-        n = sizes[k % len(sizes)]
-        an.process(x[i : i + n])
-        i += n
-        k += 1
-    an.finish()
-    return an.result()
 
 
 def _assert_same(a: RhythmAnalysis, b: RhythmAnalysis) -> None:

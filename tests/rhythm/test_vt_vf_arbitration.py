@@ -6,8 +6,9 @@ import itertools
 from pathlib import Path
 
 import pytest
+from _rhythm_synth import stream
 
-from ecgcore.rhythm import RhythmAnalyzer, analyze_rhythm
+from ecgcore.rhythm import analyze_rhythm
 
 VF_CODES = ("VF", "VFL")
 
@@ -41,15 +42,7 @@ def test_vt_inside_flutter_is_decided_per_segment_and_streams_like_batch(data_di
     vf_onsets = {round(a.onset_s * fs) for a in whole.alarms if a.kind == "VF"}
     assert set(back) <= vf_onsets
     for sizes in ([250], [97, 1, 611, 33]):
-        an = RhythmAnalyzer(fs)
-        i = k = 0
-        while i < x.size:
-            n = sizes[k % len(sizes)]
-            an.process(x[i : i + n])
-            i += n
-            k += 1
-        an.finish()
-        streamed = an.result()
+        streamed = stream(x, fs, sizes)
         assert streamed.episodes == eps
         assert sorted((a.kind, a.onset_s) for a in streamed.alarms) == sorted(
             (a.kind, a.onset_s) for a in whole.alarms
