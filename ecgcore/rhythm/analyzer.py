@@ -218,6 +218,9 @@ class RhythmAnalysis:
         Alarms a live monitor would have raised.
     models : dict
         Versions and checksums of the models used.
+    beats_paced : ndarray of bool or None
+        Whether each beat follows a pacing spike (its class is then ``Q``);
+        None when pacing was not looked for.
     """
 
     fs: float
@@ -227,6 +230,7 @@ class RhythmAnalysis:
     episodes: tuple[Episode, ...]
     alarms: tuple[Alarm, ...]
     models: dict[str, str] = dataclasses.field(default_factory=dict)
+    beats_paced: np.ndarray | None = None
 
     @property
     def duration_s(self) -> float:
@@ -484,6 +488,7 @@ class RhythmAnalyzer:
             beat_classes=b.cls[: self._n_c].copy(),
             episodes=tuple(episodes),
             alarms=tuple(self._alarms),
+            beats_paced=b.paced[: self._n_c].copy(),
             models={
                 "beats": f"{self.beat_classifier.version} sha256:{self.beat_classifier.sha256}",
                 "af": f"{self.af_model.version} sha256:{self.af_model.sha256}",

@@ -130,3 +130,18 @@ def test_record_analysis_and_cli_report_the_paced_rhythm(paced_sim, tmp_path, ca
     assert main(["analyze", str(tmp_path / "paced"), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert any(e["rhythm"] == "P" for e in report["episodes"])
+
+
+def test_annotation_file_writes_paced_beats_as_mitbih_slash(paced_sim, tmp_path):
+    import wfdb
+
+    from ecgcore.rhythm.annotations import write_rhythm_annotations
+
+    r = analyze_rhythm(paced_sim.recording)
+    write_rhythm_annotations(r, tmp_path, "paced")
+    ann = wfdb.rdann(str(tmp_path / "paced"), "rhy")
+    beats = [(s, sym) for s, sym in zip(ann.sample, ann.symbol, strict=True) if sym != "+"]
+    paced = {int(s) for s in r.beats_idx[r.beats_paced]}
+    assert len(paced) > 30
+    assert {int(s) for s, sym in beats if sym == "/"} == paced
+    assert "(P" in ann.aux_note
