@@ -19,7 +19,7 @@ from ecgcore.heart_rate import HeartRateSummary, heart_rate_summary
 from ecgcore.quality.calibration import CalibrationPulse, find_calibration_pulse
 from ecgcore.recording import Recording
 from ecgcore.rhythm import RhythmAnalysis, analyze_rhythm
-from ecgcore.rhythm.analyzer import recording_pacing_spikes
+from ecgcore.rhythm.paced import recording_pacing_spikes
 
 __all__ = [
     "RecordAnalysis",
@@ -165,7 +165,7 @@ def analyze_recording(
     rhythm : bool
         Also classify beats (AAMI N/S/V/F/Q) and rhythm episodes; paced beats
         and paced rhythm come from the pacing spikes of the record's
-        independent leads (:func:`ecgcore.rhythm.analyzer.recording_pacing_spikes`).
+        independent leads (:func:`ecgcore.rhythm.paced.recording_pacing_spikes`).
 
     Notes
     -----

@@ -45,9 +45,13 @@ import numpy as np
 from ecgcore._validate import check_fs
 from ecgcore.detect._pacing_numba import isolated_spikes
 from ecgcore.errors import SignalError
+from ecgcore.quality.indices import true_runs
 
 __all__ = [
+    "PACED_AFTER_S",
     "PACED_BEAT_SHARE",
+    "PACED_BEFORE_S",
+    "PACING_MIN_FS",
     "PacingSpikeDetector",
     "PacingSpikes",
     "detect_pacing_spikes",
@@ -55,7 +59,8 @@ __all__ = [
     "paced_rhythm",
 ]
 
-_MIN_FS = 250.0
+#: Lowest sampling rate (Hz) at which a stimulus still shows as a pulse.
+PACING_MIN_FS = 250.0
 _LAG_S = 0.002  # second-difference lag (about a pulse width at 500 Hz)
 _ISOLATION_S = 0.020
 _RING_RATIO = 0.35
@@ -63,6 +68,11 @@ _STEP_RATIO = 0.5
 _COINCIDENCE_S = 0.004
 _MIN_LEAD_SHARE = 0.6
 PACED_BEAT_SHARE = 0.2
+#: A beat is paced when a spike lies from this long before its R peak (an
+#: atrial stimulus precedes the QRS by the AV delay), s ...
+PACED_BEFORE_S = 0.3
+#: ... to this long after it (a large stimulus may be taken for the R peak), s.
+PACED_AFTER_S = 0.02
 
 
 class PacingSpikes(NamedTuple):
@@ -124,7 +134,7 @@ class PacingSpikeDetector:
     def __init__(
         self, fs: float, n_leads: int, *, min_leads: int | None = None, min_spike_mv: float = 0.02
     ) -> None:
-        self.fs = check_fs(fs, low=_MIN_FS, what="fs (pacing spikes need a fast recorder)")
+        self.fs = check_fs(fs, low=PACING_MIN_FS, what="fs (pacing spikes need a fast recorder)")
         if int(n_leads) < 1:
             raise ValueError(f"n_leads must be at least 1, got {n_leads}")
         self.n_leads = int(n_leads)
@@ -205,9 +215,7 @@ class PacingSpikeDetector:
         np.add.at(cover, np.clip(peaks - tol - lo, 0, cut - lo), 1)
         np.add.at(cover, np.clip(peaks + tol + 1 - lo, 0, cut - lo), -1)
         count = np.cumsum(cover[:-1])
-        hit = count >= self.min_leads
-        starts = np.flatnonzero(hit & ~np.concatenate(([False], hit[:-1])))
-        ends = np.flatnonzero(hit & ~np.concatenate((hit[1:], [False]))) + 1
+        starts, ends = true_runs(count >= self.min_leads)
         spike_idx, leads_seen = [], []
         new_open = cut
         for a, b in zip(starts, ends, strict=True):
@@ -262,8 +270,8 @@ def paced_beats(
     peaks_idx: Any,
     fs: float,
     *,
-    before_s: float = 0.3,
-    after_s: float = 0.02,
+    before_s: float = PACED_BEFORE_S,
+    after_s: float = PACED_AFTER_S,
 ) -> np.ndarray:
     """Which beats follow a pacing spike.
 
@@ -277,8 +285,7 @@ def paced_beats(
         Sampling rate (Hz).
     before_s, after_s : float
         A beat is paced when a spike lies from ``before_s`` before its R peak
-        (an atrial stimulus precedes the QRS by the AV delay) to ``after_s``
-        after it (a large stimulus may be taken for the R peak itself).
+        to ``after_s`` after it (:data:`PACED_BEFORE_S`, :data:`PACED_AFTER_S`).
 
     Returns
     -------

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from ecgcore._validate import as_signal_1d, check_fs
-from ecgcore.detect.pacing import PacingSpikeDetector, paced_beats
+from ecgcore.detect.pacing import PACED_AFTER_S, PACED_BEFORE_S, paced_beats
 from ecgcore.errors import SignalError
 from ecgcore.quality import QUALITY_INDICES, QUALITY_LIMITS, compute_indices
 from ecgcore.quality.indices import true_runs
@@ -60,7 +60,12 @@ from ecgcore.rhythm.alarms import Alarm
 from ecgcore.rhythm.beats import BeatClassifier, default_beat_classifier
 from ecgcore.rhythm.episodes import BeatRhythm, Episode, EpisodeBuilder, Segment, paint
 from ecgcore.rhythm.features import FEATURE_NAMES, BeatFeatureExtractor
-from ecgcore.rhythm.paced import PACED_CLASS, PACED_OVERRIDES, is_paced_rhythm, pacing_leads
+from ecgcore.rhythm.paced import (
+    PACED_CLASS,
+    PACED_OVERRIDES,
+    is_paced_rhythm,
+    recording_pacing_spikes,
+)
 from ecgcore.rhythm.trees import TreeModel
 from ecgcore.rhythm.vf import (
     VF_FEATURE_NAMES,
@@ -87,8 +92,6 @@ _RR_PRE = FEATURE_NAMES.index("rr_pre_s")
 _QRS = slice(GRID_R - 25, GRID_R + 38)
 _REGULARITY = VF_FEATURE_NAMES.index("regularity")
 _N_P = P_SLICE.stop - P_SLICE.start
-#: Independent leads needed to look for pacing spikes (three must agree).
-MIN_PACING_LEADS = 4
 _FLAT_MV = 0.02  # a range below 20 uV is no signal (lead off), as the quality "flat" index
 
 
@@ -615,9 +618,9 @@ class RhythmAnalyzer:
         raw = self.beat_classifier.classify(feats)
         paced = paced_beats(self._pace, idx, fs)
         raw[paced] = PACED_CLASS
-        after = round(0.02 * fs)
+        after = round(PACED_AFTER_S * fs)
         self._pace_used = max(self._pace_used, int(idx[-1]) + after)
-        self._pace = self._pace[self._pace > self._pace_used - after - round(0.3 * fs)]
+        self._pace = self._pace[self._pace > self._pace_used - after - round(PACED_BEFORE_S * fs)]
         regular = np.zeros(idx.size, dtype=bool)
         prev = self._prev_window
         for j in range(idx.size):
@@ -996,7 +999,7 @@ def analyze_rhythm(
         Models (the shipped ones by default).
     pace_idx : array_like of int, optional
         Pacing-spike sample indices. By default they are detected
-        (:func:`recording_pacing_spikes`) when ``recording`` is a Recording
+        (:func:`~ecgcore.rhythm.paced.recording_pacing_spikes`) when ``recording`` is a Recording
         sampled at 250 Hz or more with at least four independent leads, and
         there are none otherwise; give an empty array to leave pacing out.
 
@@ -1023,44 +1026,3 @@ def analyze_rhythm(
     analyzer.process(x, peaks.astype(np.int64), np.asarray(pace_idx, dtype=np.int64))
     analyzer.finish()
     return analyzer.result()
-
-
-def pacing_detector(
-    fs: float, lead_names: Sequence[str]
-) -> tuple[PacingSpikeDetector, list[int]] | None:
-    """The pacing-spike detector for a recording's leads, or None when it cannot run.
-
-    Parameters
-    ----------
-    fs : float
-        Sampling rate (Hz); pacing spikes need 250 Hz or more.
-    lead_names : sequence of str
-        The recording's lead names.
-
-    Returns
-    -------
-    (PacingSpikeDetector, columns) or None
-        The detector and the columns to feed it (:func:`~ecgcore.rhythm.paced.pacing_leads`);
-        None below 250 Hz or with fewer than :data:`MIN_PACING_LEADS`
-        independent leads (one or two leads cannot tell a spike from noise by
-        coincidence: two noisy leads of a simulated recording met by chance
-        about once a minute).
-    """
-    cols = pacing_leads(lead_names)
-    if fs < 250.0 or len(cols) < MIN_PACING_LEADS:
-        return None
-    return PacingSpikeDetector(fs, len(cols)), cols
-
-
-def recording_pacing_spikes(recording: Any) -> np.ndarray:
-    """Pacing spikes of a Recording's independent leads (none for an array)."""
-    from ecgcore.recording import Recording  # noqa: PLC0415
-
-    found = None
-    if isinstance(recording, Recording):
-        found = pacing_detector(recording.fs, recording.lead_names)
-    if found is None:
-        return np.zeros(0, dtype=np.int64)
-    det, cols = found
-    x = recording.physical("mV", leads=cols)
-    return np.concatenate((det.process(x).spike_idx, det.finish().spike_idx))

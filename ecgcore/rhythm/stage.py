@@ -41,9 +41,10 @@ import numpy as np
 
 from ecgcore.rhythm.af import AFModel
 from ecgcore.rhythm.alarms import ALARM_KINDS, ALARM_RHYTHMS, NO_RATE_ALARMS
-from ecgcore.rhythm.analyzer import RhythmAnalyzer, RhythmConfig, RhythmUpdate, pacing_detector
+from ecgcore.rhythm.analyzer import RhythmAnalyzer, RhythmConfig, RhythmUpdate
 from ecgcore.rhythm.beats import BeatClassifier
 from ecgcore.rhythm.episodes import Episode
+from ecgcore.rhythm.paced import pacing_detector
 from ecgcore.rhythm.trees import TreeModel
 from ecgcore.rhythm.vf import VFModel
 
@@ -174,6 +175,14 @@ def _choose_column(names: tuple[str, ...], lead: str | int | None, detection: st
     return upper.index(pref[0].upper()) if pref else 0
 
 
+def _columns_mv(data: Any, cols: int | list[int]) -> np.ndarray:
+    """Columns ``cols`` of a block in mV, lead-off samples set to NaN (missing)."""
+    x = np.array(data.mv[:, cols], dtype=np.float64)
+    if data.lead_off is not None:
+        x[np.asarray(data.lead_off)[:, cols]] = np.nan
+    return x
+
+
 class RhythmStage:
     """Beat classes, rhythm episodes, the rhythm label and alarms in the live pipeline.
 
@@ -275,16 +284,10 @@ class RhythmStage:
         """Pacing spikes confirmed with this block (stream samples from 0)."""
         if self._pacer is None or data.mv.shape[0] == 0:
             return np.zeros(0, dtype=np.int64)
-        x = np.array(data.mv[:, self._pace_cols], dtype=np.float64)
-        if data.lead_off is not None:
-            x[np.asarray(data.lead_off)[:, self._pace_cols]] = np.nan
-        return self._pacer.process(x).spike_idx
+        return self._pacer.process(_columns_mv(data, self._pace_cols)).spike_idx
 
     def _lead(self, data: Any) -> np.ndarray:
-        x = np.array(data.mv[:, self._column], dtype=np.float64)
-        if data.lead_off is not None:
-            x[np.asarray(data.lead_off)[:, self._column]] = np.nan
-        return x
+        return _columns_mv(data, self._column)
 
     # ---------------------------------------------------------------- events
     def _events(self, update: RhythmUpdate) -> list[Any]:

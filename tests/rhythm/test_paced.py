@@ -8,8 +8,8 @@ import pytest
 from ecgcore.drivers import ChannelInfo, DeviceInfo, SampleBlock
 from ecgcore.drivers.sim import simulate_ecg
 from ecgcore.rhythm import analyze_rhythm
-from ecgcore.rhythm.analyzer import RhythmAnalyzer, pacing_detector
-from ecgcore.rhythm.paced import is_paced_rhythm, pacing_leads
+from ecgcore.rhythm.analyzer import RhythmAnalyzer
+from ecgcore.rhythm.paced import is_paced_rhythm, pacing_detector, pacing_leads
 from ecgcore.rhythm.stage import BeatClassEvent, RhythmEpisodeEvent, RhythmStage
 from ecgcore.stream import LivePipeline
 
