@@ -57,6 +57,7 @@ from ecgcore.benchmarks.grading_fit import (
     fit_placement_models,
     predict_acceptability,
 )
+from ecgcore.benchmarks.pacing import ludb_paced, ptbxl_paced
 from ecgcore.benchmarks.results_md import replace_results_block
 from ecgcore.datasets import get_database
 from ecgcore.grading import (
@@ -122,38 +123,30 @@ def _ptbxl_table(db_path: Path) -> dict[str, dict[str, str]]:
     return out
 
 
-def _ludb_pacing(db_path: Path) -> dict[str, str]:
-    """LUDB record -> its ``Cardiac pacing`` entry in ``ludb.csv`` (empty: no pacemaker)."""
-    with (db_path / "ludb.csv").open(newline="", encoding="utf-8") as fh:
-        return {
-            row["ID"].strip(): (row.get("Cardiac pacing") or "").strip()
-            for row in csv.DictReader(fh)
-        }
-
-
 def load_pool(data_dir: str | None, limit: int | None = None) -> list[PoolRecord]:
     """LUDB and PTB-XL records as standard 12-lead arrays (mV).
 
     ``paced`` comes from the databases' own labels: LUDB's ``Cardiac pacing`` column,
-    PTB-XL's SCP code ``PACE``.
+    PTB-XL's SCP code ``PACE`` (read as the pacing benchmark reads them:
+    :func:`ecgcore.benchmarks.pacing.ludb_paced`, :func:`~ecgcore.benchmarks.pacing.ptbxl_paced`).
     """
     pool: list[PoolRecord] = []
     ludb = get_database("ludb", data_dir)
-    pacing = _ludb_pacing(ludb.path)
+    pacing = ludb_paced(ludb.path)
     for r in ludb.records()[:limit]:
         rec, _ = ludb.load(r)
         x, _ = standard_leads_mv(rec)
-        pool.append(PoolRecord("ludb", r, f"ludb:{r}", x, rec.fs, {}, bool(pacing.get(r))))
+        pool.append(PoolRecord("ludb", r, f"ludb:{r}", x, rec.fs, {}, pacing.get(r, False)))
     ptb = get_database("ptb-xl", data_dir)
     table = _ptbxl_table(ptb.path)
+    ptb_pacing = ptbxl_paced(ptb.path)
     for r in ptb.records()[:limit]:
         rec, _ = ptb.load(r)
         x, _ = standard_leads_mv(rec)
         row = table.get(r, {})
         labels = {k: (row.get(k) or "").strip() for k in PTBXL_LABELS}
         group = f"ptbxl:{int(float(row['patient_id']))}" if row.get("patient_id") else r
-        paced = "'PACE'" in (row.get("scp_codes") or "")
-        pool.append(PoolRecord("ptbxl", r, group, x, rec.fs, labels, paced))
+        pool.append(PoolRecord("ptbxl", r, group, x, rec.fs, labels, ptb_pacing.get(r, False)))
     return pool
 
 

@@ -31,12 +31,11 @@ import numpy as np
 from ecgcore.benchmarks.results_md import replace_results_block
 from ecgcore.datasets import get_database
 from ecgcore.detect import detect_pacing_spikes, detect_r_peaks, paced_beats, paced_rhythm
-from ecgcore.grading.leads import lead_columns, standard_leads_mv
+from ecgcore.grading.leads import STANDARD_LEADS, standard_leads_mv
 from ecgcore.rhythm import analyze_rhythm
+from ecgcore.rhythm.paced import pacing_leads
 
-__all__ = ["PacingRow", "main", "run"]
-
-_INDEPENDENT = ("I", "II", "V1", "V2", "V3", "V4", "V5", "V6")
+__all__ = ["PacingRow", "ludb_paced", "main", "ptbxl_paced", "run"]
 
 
 class PacingRow(NamedTuple):
@@ -51,7 +50,9 @@ class PacingRow(NamedTuple):
     p_rhythm_share: float
 
 
-def _ludb_labels(path: Path) -> dict[str, bool]:
+def ludb_paced(path: Path) -> dict[str, bool]:
+    """LUDB record -> labelled paced (``ludb.csv`` ``Cardiac pacing`` names pacing or
+    P-synchrony)."""
     with (path / "ludb.csv").open(newline="", encoding="utf-8") as fh:
         return {
             str(int(row["ID"])): any(
@@ -61,7 +62,8 @@ def _ludb_labels(path: Path) -> dict[str, bool]:
         }
 
 
-def _ptbxl_labels(path: Path) -> dict[str, bool]:
+def ptbxl_paced(path: Path) -> dict[str, bool]:
+    """PTB-XL record (``00001``) -> labelled paced (SCP statement ``PACE``)."""
     with (path / "ptbxl_database.csv").open(newline="", encoding="utf-8") as fh:
         return {
             f"{int(float(row['ecg_id'])):05d}": "PACE" in ast.literal_eval(row["scp_codes"])
@@ -72,8 +74,8 @@ def _ptbxl_labels(path: Path) -> dict[str, bool]:
 def run(data_dir: str | None = None) -> list[PacingRow]:
     """Grade every LUDB and PTB-XL record present; one row per record."""
     rows: list[PacingRow] = []
-    cols = lead_columns(_INDEPENDENT)
-    for name, labels_of in (("ludb", _ludb_labels), ("ptb-xl", _ptbxl_labels)):
+    cols = pacing_leads(STANDARD_LEADS)  # I, II, V1-V6
+    for name, labels_of in (("ludb", ludb_paced), ("ptb-xl", ptbxl_paced)):
         db = get_database(name, data_dir)
         labels = labels_of(db.path)
         for r in db.records():

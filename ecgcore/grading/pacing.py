@@ -52,10 +52,11 @@ from typing import Any
 import numpy as np
 
 from ecgcore.detect import detect_pacing_spikes, paced_beats
-from ecgcore.detect.pacing import PACED_BEAT_SHARE
+from ecgcore.detect.pacing import PACED_BEAT_SHARE, PACING_MIN_FS
 from ecgcore.grading.beats import MedianBeats
 from ecgcore.grading.findings import FINDING_CODES, Finding, make_finding
 from ecgcore.grading.leads import STANDARD_LEADS
+from ecgcore.rhythm.paced import pacing_leads
 
 __all__ = [
     "VENTRICULAR_AFTER_S",
@@ -69,11 +70,6 @@ __all__ = [
 VENTRICULAR_BEFORE_S = 0.08
 #: ... and at most this long after the beat's R-peak (s), which may be the spike itself.
 VENTRICULAR_AFTER_S = 0.02
-#: Sampling rate (Hz) below which spikes are not looked for (the detector refuses it).
-MIN_FS = 250.0
-#: Independent leads the spikes are looked for in (III and the augmented leads are
-#: computed from I and II and would count one electrode's noise several times).
-SPIKE_LEADS: tuple[str, ...] = ("I", "II", "V1", "V2", "V3", "V4", "V5", "V6")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,14 +125,15 @@ def assess_pacing(signals_mv: np.ndarray, fs: float, mb: MedianBeats) -> PacingR
     Returns
     -------
     PacingResult or None
-        None when spikes cannot be looked for: sampling below :data:`MIN_FS`, fewer
+        None when spikes cannot be looked for: sampling below
+        :data:`~ecgcore.detect.pacing.PACING_MIN_FS`, fewer
         than two of the independent leads complete, or no beat positions.
     """
-    if fs < MIN_FS or mb.peaks_idx is None or mb.peaks_idx.size == 0:
+    if fs < PACING_MIN_FS or mb.peaks_idx is None or mb.peaks_idx.size == 0:
         return None
     x = np.asarray(signals_mv, dtype=np.float64)
-    cols = [STANDARD_LEADS.index(n) for n in SPIKE_LEADS]
-    cols = [j for j in cols if np.isfinite(x[:, j]).all()]
+    # the independent leads (I, II, V1-V6) that are complete
+    cols = [j for j in pacing_leads(STANDARD_LEADS) if np.isfinite(x[:, j]).all()]
     if len(cols) < 2:
         return None
     spikes = detect_pacing_spikes(x[:, cols], fs).spike_idx
