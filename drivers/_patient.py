@@ -41,7 +41,7 @@ from ecgcore.drivers._patient_morphology import (
 )
 from ecgcore.drivers._patient_noise import NoiseModel
 from ecgcore.drivers._patient_rhythm import BeatScheduler, Schedule, resolve_schedule
-from ecgcore.drivers._patient_waves import f_waves, vf_waves
+from ecgcore.drivers._patient_waves import f_waves, flutter_waves, vf_waves
 from ecgcore.errors import SignalError
 from ecgcore.recording import Recording
 
@@ -85,6 +85,7 @@ LEAD_SETS: Mapping[int, tuple[str, ...]] = MappingProxyType(
 
 # Support of a beat's waves around its R peak, seconds (P before, T after).
 _PRE_S, _POST_S = 0.4, 1.0
+_FLUTTER_SCALE = 2.0  # flutter waves against the f_wave amplitude of AF
 
 
 @dataclasses.dataclass(frozen=True)
@@ -335,12 +336,17 @@ class PatientModel:
         ep = self.schedule.episode_at(t0)
         while ep is not None and ep.start_s <= t1:
             spec = ep.spec
-            if spec.atrial == "f" or spec.ventricular == "vf":
+            if spec.atrial in ("f", "F") or spec.ventricular == "vf":
                 sel = (t >= ep.start_s) & (t < ep.end_s)
                 if spec.atrial == "f" and self.params.f_wave > 0:
                     dipole[sel] += f_waves(
                         t[sel], ep.start_s, ep.end_s, self.params.seed, self.params.f_wave
                     )
+                if spec.atrial == "F" and self.params.f_wave > 0:
+                    dipole[sel] += flutter_waves(
+                        t[sel], ep.start_s, ep.end_s, float(ep.hr or 0.0),
+                        _FLUTTER_SCALE * self.params.f_wave,
+                    )  # fmt: skip
                 if spec.ventricular == "vf":
                     dipole[sel] += vf_waves(t[sel], ep.start_s, ep.end_s, self.params.seed)
             ep = self.schedule.next_episode(ep)
@@ -555,7 +561,8 @@ def simulate_ecg(
     motion : float
         Motion-artifact bursts per minute.
     f_wave : float
-        Amplitude of AF fibrillatory waves, mV (dipole magnitude).
+        Amplitude of AF fibrillatory waves, mV (dipole magnitude); atrial
+        flutter waves are twice as large.
     lead_off : str or sequence, optional
         Detached electrodes: ``"LA"``, ``"V2:5-10"`` (from 5 s to 10 s), several
         comma-separated, or :class:`LeadOff` objects. Electrodes RA, LA, LL,

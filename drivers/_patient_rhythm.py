@@ -66,7 +66,8 @@ class RhythmSpec:
         Coefficient of variation of the RR intervals (beat-to-beat irregularity).
     atrial : str
         Atrial activity: ``"p"`` (P wave with each conducted beat), ``"f"``
-        (fibrillatory waves), ``"none"``.
+        (fibrillatory waves), ``"F"`` (flutter waves locked to the beats),
+        ``"none"``.
     ventricular : str
         Continuous ventricular activity: ``"none"`` or ``"vf"``.
     code : callable
@@ -96,6 +97,9 @@ _SPECS = (
                0.0, "p", "none", _sinus_code, ectopy=True, default_pvc_rate=0.15),
     RhythmSpec("afib", "atrial fibrillation: irregular RR, no P, f-waves", 85.0, "conducted",
                0.22, "f", "none", lambda hr: "AFIB", ectopy=True),
+    RhythmSpec("aflutter", "atrial flutter: sawtooth flutter waves near 300 /min, fixed "
+               "conduction (2:1 at 150 bpm, 4:1 at 75 bpm), regular RR", 150.0, "conducted", 0.0,
+               "F", "none", lambda hr: "AFL"),
     RhythmSpec("vt", "monomorphic ventricular tachycardia, wide QRS", 170.0, "vt", 0.015, "none",
                "none", lambda hr: "VT"),
     RhythmSpec("paced", "ventricular pacing: a stimulus spike before each wide QRS", 70.0, "paced",
@@ -112,7 +116,7 @@ _SPECS = (
 RHYTHMS: Mapping[str, RhythmSpec] = MappingProxyType({s.name: s for s in _SPECS})
 
 #: Alternative names accepted for rhythms.
-_ALIASES = MappingProxyType({"af": "afib", "nsr": "sinus", "pvcs": "pvc"})
+_ALIASES = MappingProxyType({"af": "afib", "nsr": "sinus", "pvcs": "pvc", "afl": "aflutter"})
 
 
 def _rhythm(name: str) -> RhythmSpec:
@@ -376,6 +380,8 @@ class BeatScheduler:
             shape = 1.0 / spec.rr_cv**2
             rr = float(self._rng.gamma(shape, mean_rr / shape))
             return max(rr, 0.3, 0.45 * mean_rr)
+        if spec.atrial == "F":  # fixed conduction of regular flutter waves
+            return mean_rr
         mod = 1.0
         if spec.atrial == "p":  # sinus node: respiratory and Mayer modulation
             for (f, a), ph in zip(self.HRV, self._phases, strict=True):

@@ -6,6 +6,11 @@ sample range is computed without state:
 
 * f-waves (AF): 5-7 Hz (300-420 /min) with slow frequency and amplitude
   modulation and a second harmonic, directed towards V1 (largest in V1, II);
+* flutter waves (atrial flutter): a regular sawtooth (slow fall, quick
+  rise) at ``hr * block / 60`` Hz, ``block`` the whole number of waves per
+  beat that brings it nearest 300 /min (2:1 at 150 bpm, 4:1 at 75 bpm), so
+  the waves are locked to the regular beats; directed upwards (negative
+  waves in II, III and aVF, as in typical flutter);
 * VF: three modulated 4-7 Hz components along different directions, giving
   the chaotic, QRS-less waveform with its spectral peak in 4-8 Hz; coarse at
   onset (about 0.6 mV), slowly becoming finer.
@@ -15,12 +20,20 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["RAMP_S", "f_waves", "vf_waves"]
+__all__ = [
+    "FLUTTER_RATE_PER_MIN",
+    "RAMP_S",
+    "f_waves",
+    "flutter_block",
+    "flutter_waves",
+    "vf_waves",
+]
 
 #: Onset/offset ramp of an episode's continuous activity, seconds.
 RAMP_S = 0.3
 
 _F_DIRECTION = np.array([-0.35, 0.45, -0.82])
+_FLUTTER_DIRECTION = np.array([0.1, -0.95, -0.3]) / np.linalg.norm([0.1, -0.95, -0.3])
 
 
 def _ramp(t: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
@@ -44,6 +57,30 @@ def f_waves(
     am = 1.0 + 0.3 * np.sin(2 * np.pi * rng.uniform(0.15, 0.3) * t + rng.uniform(0, 2 * np.pi))
     wave = amplitude * am * (np.sin(ph) + 0.35 * np.sin(2 * ph + 0.7)) * _ramp(t, start_s, end_s)
     return wave[:, None] * _F_DIRECTION[None, :]
+
+
+#: Atrial rate that the flutter conduction ratio is chosen for (/min).
+FLUTTER_RATE_PER_MIN = 300.0
+
+
+def flutter_block(hr: float) -> int:
+    """Flutter waves per conducted beat at a ventricular rate ``hr`` (bpm): 2 or more."""
+    return max(2, round(FLUTTER_RATE_PER_MIN / hr))
+
+
+def flutter_waves(
+    t: np.ndarray, start_s: float, end_s: float, hr: float, amplitude: float
+) -> np.ndarray:
+    """Atrial flutter dipole (mV, shape (n, 3)) over times ``t`` (s) of one episode.
+
+    A sawtooth of three harmonics, falling slowly and rising quickly, at
+    ``hr * flutter_block(hr) / 60`` Hz from ``start_s``.
+    """
+    f0 = hr * flutter_block(hr) / 60.0
+    ph = 2 * np.pi * f0 * (t - start_s)
+    saw = sum(np.sin(k * ph) / k for k in (1, 2, 3)) / 1.5
+    wave = amplitude * saw * _ramp(t, start_s, end_s)
+    return wave[:, None] * _FLUTTER_DIRECTION[None, :]
 
 
 def vf_waves(t: np.ndarray, start_s: float, end_s: float, seed: int) -> np.ndarray:

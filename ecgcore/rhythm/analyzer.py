@@ -60,6 +60,12 @@ from ecgcore.rhythm.alarms import Alarm
 from ecgcore.rhythm.beats import BeatClassifier, default_beat_classifier
 from ecgcore.rhythm.episodes import BeatRhythm, Episode, EpisodeBuilder, Segment, paint
 from ecgcore.rhythm.features import FEATURE_NAMES, BeatFeatureExtractor
+from ecgcore.rhythm.flutter import (
+    AFL_OVERRIDES,
+    FLUTTER_QRS_BLANK_S,
+    FLUTTER_THRESHOLD,
+    flutter_score,
+)
 from ecgcore.rhythm.paced import (
     PACED_CLASS,
     PACED_OVERRIDES,
@@ -135,6 +141,11 @@ class RhythmConfig:
         Beats with too few usable intervals around them (mostly ventricular
         ectopy) keep the AF state this long after the last decided beat, then
         end it.
+    flutter : bool
+        Paint atrial flutter (``AFL``, :mod:`ecgcore.rhythm.flutter`). Off by
+        default: the flutter score also rises in clean sinus tachycardia whose
+        T and P waves look alike (the simulator's sinus rhythm at 110-120 and
+        170-180 bpm), see ``python -m ecgcore.benchmarks.flutter``.
     """
 
     pause_s: float = 2.0
@@ -151,6 +162,7 @@ class RhythmConfig:
     svta_continuation: bool = True
     af_hysteresis: float = 0.1
     af_hold_s: float = 10.0
+    flutter: bool = False
 
     def __post_init__(self) -> None:
         for name in ("pause_s", "asystole_s", "lookahead_s", "rr_cap_s", "segment_s"):
@@ -724,9 +736,24 @@ class RhythmAnalyzer:
                 near = int(np.searchsorted(t, t[k] + self._la, side="right"))
                 if is_paced_rhythm(b.paced, k, near):
                     code = "P"
+            if cfg.flutter and code in AFL_OVERRIDES and self._flutter(k, t) >= FLUTTER_THRESHOLD:
+                code = "AFL"
             b.code[k] = code
             b.regular_vt[k] = reg_vt
         self._n_c = k1
+
+    def _flutter(self, k: int, t: np.ndarray) -> float:
+        """Flutter score around beat ``k`` (:mod:`ecgcore.rhythm.flutter`), NaN if none.
+
+        The window ends before the lookahead by the QRS blanking span, so every beat
+        that blanks part of it is known and a stream decides as the whole record.
+        """
+        tk = int(t[k])
+        end = tk + self._la - int(np.ceil(-FLUTTER_QRS_BLANK_S[0] * self.fs)) - 1
+        return flutter_score(
+            self._y, self._buf0, self.fs, center_idx=tk, beats_idx=t,
+            n_samples=min(self.n_samples, end),
+        )  # fmt: skip
 
     def _missing_in(self, a: int, b: int) -> int:
         """Number of missing samples in ``[a, b)``."""
