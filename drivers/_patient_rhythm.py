@@ -22,6 +22,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ecgcore.drivers._patient_morphology import BEAT_TEMPLATES
+from ecgcore.drivers._patient_waves import flutter_block
 from ecgcore.errors import SignalError
 
 BEAT_SYMBOLS: Mapping[str, str] = MappingProxyType(
@@ -97,9 +98,9 @@ _SPECS = (
                0.0, "p", "none", _sinus_code, ectopy=True, default_pvc_rate=0.15),
     RhythmSpec("afib", "atrial fibrillation: irregular RR, no P, f-waves", 85.0, "conducted",
                0.22, "f", "none", lambda hr: "AFIB", ectopy=True),
-    RhythmSpec("aflutter", "atrial flutter: sawtooth flutter waves near 300 /min, fixed "
-               "conduction (2:1 at 150 bpm, 4:1 at 75 bpm), regular RR", 150.0, "conducted", 0.0,
-               "F", "none", lambda hr: "AFL"),
+    RhythmSpec("aflutter", "atrial flutter: sawtooth flutter waves near 300 /min, conducted "
+               "2:1 at 150 bpm, 4:1 at 75 bpm, one beat in four a wave later (variable block)",
+               150.0, "conducted", 0.0, "F", "none", lambda hr: "AFL"),
     RhythmSpec("vt", "monomorphic ventricular tachycardia, wide QRS", 170.0, "vt", 0.015, "none",
                "none", lambda hr: "VT"),
     RhythmSpec("paced", "ventricular pacing: a stimulus spike before each wide QRS", 70.0, "paced",
@@ -111,6 +112,9 @@ _SPECS = (
     RhythmSpec("pause", "sinus arrest: no beats in the episode (alone: 7 s sinus, pause_s pause)",
                None, None, 0.0, "none", "none", lambda hr: "PAUSE"),
 )  # fmt: skip
+
+#: Share of flutter beats conducted one flutter wave later than the block says.
+FLUTTER_SKIP = 0.25
 
 #: Rhythm name -> :class:`RhythmSpec`.
 RHYTHMS: Mapping[str, RhythmSpec] = MappingProxyType({s.name: s for s in _SPECS})
@@ -380,8 +384,10 @@ class BeatScheduler:
             shape = 1.0 / spec.rr_cv**2
             rr = float(self._rng.gamma(shape, mean_rr / shape))
             return max(rr, 0.3, 0.45 * mean_rr)
-        if spec.atrial == "F":  # fixed conduction of regular flutter waves
-            return mean_rr
+        if spec.atrial == "F":  # flutter waves conducted 1 in block, now and then 1 in block + 1
+            cycle = mean_rr / flutter_block(float(ep.hr))  # type: ignore[arg-type]
+            extra = float(self._rng.uniform()) < FLUTTER_SKIP
+            return cycle * (round(mean_rr / cycle) + int(extra))
         mod = 1.0
         if spec.atrial == "p":  # sinus node: respiratory and Mayer modulation
             for (f, a), ph in zip(self.HRV, self._phases, strict=True):

@@ -8,8 +8,8 @@ sample range is computed without state:
   modulation and a second harmonic, directed towards V1 (largest in V1, II);
 * flutter waves (atrial flutter): a regular sawtooth (slow fall, quick
   rise) at ``hr * block / 60`` Hz, ``block`` the whole number of waves per
-  beat that brings it nearest 300 /min (2:1 at 150 bpm, 4:1 at 75 bpm), so
-  the waves are locked to the regular beats; directed upwards (negative
+  beat that brings it nearest 300 /min (2:1 at 150 bpm, 4:1 at 75 bpm); each
+  beat falls a whole number of waves after the last one; directed upwards (negative
   waves in II, III and aVF, as in typical flutter);
 * VF: three modulated 4-7 Hz components along different directions, giving
   the chaotic, QRS-less waveform with its spectral peak in 4-8 Hz; coarse at

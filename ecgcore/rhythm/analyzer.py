@@ -62,9 +62,11 @@ from ecgcore.rhythm.episodes import BeatRhythm, Episode, EpisodeBuilder, Segment
 from ecgcore.rhythm.features import FEATURE_NAMES, BeatFeatureExtractor
 from ecgcore.rhythm.flutter import (
     AFL_OVERRIDES,
+    FLUTTER_MIN_BEATS,
     FLUTTER_QRS_BLANK_S,
-    FLUTTER_THRESHOLD,
-    flutter_score,
+    FlutterEvidence,
+    flutter_evidence,
+    is_flutter,
 )
 from ecgcore.rhythm.paced import (
     PACED_CLASS,
@@ -142,10 +144,8 @@ class RhythmConfig:
         ectopy) keep the AF state this long after the last decided beat, then
         end it.
     flutter : bool
-        Paint atrial flutter (``AFL``, :mod:`ecgcore.rhythm.flutter`). Off by
-        default: the flutter score also rises in clean sinus tachycardia whose
-        T and P waves look alike (the simulator's sinus rhythm at 110-120 and
-        170-180 bpm), see ``python -m ecgcore.benchmarks.flutter``.
+        Paint atrial flutter (``AFL``, :mod:`ecgcore.rhythm.flutter`) over
+        sinus, AF and SVTA intervals whose window shows flutter waves.
     """
 
     pause_s: float = 2.0
@@ -162,7 +162,7 @@ class RhythmConfig:
     svta_continuation: bool = True
     af_hysteresis: float = 0.1
     af_hold_s: float = 10.0
-    flutter: bool = False
+    flutter: bool = True
 
     def __post_init__(self) -> None:
         for name in ("pause_s", "asystole_s", "lookahead_s", "rr_cap_s", "segment_s"):
@@ -415,6 +415,7 @@ class RhythmAnalyzer:
         self._n_c = 0  # beats with final rhythm
         self._af_state = False
         self._af_seen = 0  # last beat with an AF decision
+        self._afl_run = 0  # consecutive beats with flutter evidence
         self._prev_window: np.ndarray | None = None
         self._v_run: list[int] = []  # current run of ventricular beats (A stage)
         self._vt_alarmed = False
@@ -736,21 +737,23 @@ class RhythmAnalyzer:
                 near = int(np.searchsorted(t, t[k] + self._la, side="right"))
                 if is_paced_rhythm(b.paced, k, near):
                     code = "P"
-            if cfg.flutter and code in AFL_OVERRIDES and self._flutter(k, t) >= FLUTTER_THRESHOLD:
+            flutter = cfg.flutter and code in AFL_OVERRIDES and is_flutter(self._flutter(k, t))
+            self._afl_run = self._afl_run + 1 if flutter else 0
+            if self._afl_run >= FLUTTER_MIN_BEATS:
                 code = "AFL"
             b.code[k] = code
             b.regular_vt[k] = reg_vt
         self._n_c = k1
 
-    def _flutter(self, k: int, t: np.ndarray) -> float:
-        """Flutter score around beat ``k`` (:mod:`ecgcore.rhythm.flutter`), NaN if none.
+    def _flutter(self, k: int, t: np.ndarray) -> FlutterEvidence:
+        """Flutter evidence around beat ``k`` (:mod:`ecgcore.rhythm.flutter`).
 
         The window ends before the lookahead by the QRS blanking span, so every beat
         that blanks part of it is known and a stream decides as the whole record.
         """
         tk = int(t[k])
         end = tk + self._la - int(np.ceil(-FLUTTER_QRS_BLANK_S[0] * self.fs)) - 1
-        return flutter_score(
+        return flutter_evidence(
             self._y, self._buf0, self.fs, center_idx=tk, beats_idx=t,
             n_samples=min(self.n_samples, end),
         )  # fmt: skip

@@ -18,28 +18,38 @@ band-pass):
    samples are blanked;
 3. the flutter score is the largest correlation coefficient between the
    blanked waveform and itself shifted by one atrial cycle, over cycles of
-   170-270 ms, counting only the pairs of samples that are both outside the
-   blanked parts (at least 1 s of them).
+   170-270 ms where the correlation peaks (not where it is still falling
+   from a shorter shift, as it does after a smooth wave), counting only the
+   pairs of samples that are both outside the blanked parts (at least 1 s
+   of them).
 
 A waveform with one P and one T wave per beat and a flat baseline between
 them seldom repeats itself after 170-270 ms, nor does the disorganised
-activity of atrial fibrillation or noise; flutter waves do. A beat's interval
-is ``AFL`` when its score reaches :data:`FLUTTER_THRESHOLD` and the beat
-rhythm there is supraventricular (:data:`AFL_OVERRIDES`: sinus rhythm by rate,
-atrial fibrillation or supraventricular tachyarrhythmia): organised atrial
-activity at flutter rate overrides the irregular ventricular response that
-made it look like AF. The band, the blanking and the threshold were chosen on
-LUDB (three records of typical flutter, 157 without, lead II);
-``python -m ecgcore.benchmarks.flutter`` gives the figures on the databases
-held out (PTB-XL, MIT-BIH).
+activity of atrial fibrillation or noise; flutter waves do. But a regular
+rhythm whose waves between the QRS complexes are evenly spaced (a sinus
+tachycardia whose ST segment, T and P waves look alike, as the simulator's
+at 110-120 and 170-180 bpm) repeats itself as well, after a whole fraction
+of the RR interval, as does flutter with a fixed 2:1 or 4:1 conduction. So
+the score asks for more when the atrial cycle is locked to the beats:
 
-What it cannot tell apart: a sinus tachycardia whose T and P waves look
-alike and lie about one atrial cycle apart repeats itself in the same way
-(the simulator's clean sinus rhythm scores 0.69-0.79 at 110-120 and 170-180
-bpm, two of 385 PTB-XL records without flutter are called flutter), and
-flutter waves smaller than the T wave are missed (2:1 flutter whose waves are
-hidden in the T wave). The rhythm analysis therefore paints ``AFL`` only when
-asked (``RhythmConfig(flutter=True)``).
+* unlocked (the RR intervals vary by more than :data:`FLUTTER_RR_CV`, or they
+  are not whole multiples of the atrial cycle to within
+  :data:`FLUTTER_LOCK_TOLERANCE` of a cycle): flutter from a score of
+  :data:`FLUTTER_THRESHOLD` (a variable conduction, or atrial waves that run
+  on regardless of the beats, is the plainest sign of flutter);
+* locked: flutter from :data:`FLUTTER_LOCKED_THRESHOLD`.
+
+A beat's interval is ``AFL`` when its window and that of the beat before
+(:data:`FLUTTER_MIN_BEATS`) are flutter by these rules and the beat rhythm
+there is supraventricular (:data:`AFL_OVERRIDES`: sinus
+rhythm by rate, atrial fibrillation or supraventricular tachyarrhythmia):
+organised atrial activity at flutter rate overrides the irregular
+ventricular response that made it look like AF. The band, the blanking and
+:data:`FLUTTER_THRESHOLD` were chosen on LUDB (three records of typical
+flutter, 157 without, lead II), the locked-rhythm rule on LUDB and the
+simulator's sinus rhythms (60-180 bpm); ``python -m ecgcore.benchmarks.flutter``
+gives the figures on the databases held out (PTB-XL, MIT-BIH). Flutter
+waves smaller than the T wave are missed.
 
 The windowed autocorrelation with blanked samples is written here by hand:
 numpy and scipy correlate complete sequences only.
@@ -47,7 +57,7 @@ numpy and scipy correlate complete sequences only.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 import numpy as np
 from scipy import signal as sps
@@ -57,9 +67,16 @@ __all__ = [
     "FLUTTER_BAND_HZ",
     "FLUTTER_CYCLE_S",
     "FLUTTER_HALF_WINDOW_S",
+    "FLUTTER_LOCKED_THRESHOLD",
+    "FLUTTER_LOCK_TOLERANCE",
+    "FLUTTER_MIN_BEATS",
     "FLUTTER_QRS_BLANK_S",
+    "FLUTTER_RR_CV",
     "FLUTTER_THRESHOLD",
+    "FlutterEvidence",
+    "flutter_evidence",
     "flutter_score",
+    "is_flutter",
 ]
 
 #: Band-pass of the atrial activity (Hz).
@@ -72,12 +89,58 @@ FLUTTER_HALF_WINDOW_S: Final = 4.0
 FLUTTER_QRS_BLANK_S: Final = (-0.04, 0.06)
 #: Score (correlation coefficient) from which a beat's interval is flutter.
 FLUTTER_THRESHOLD: Final = 0.57
+#: Score needed when the atrial cycle is locked to regular beats.
+FLUTTER_LOCKED_THRESHOLD: Final = 0.8
+#: Coefficient of variation of the RR intervals above which they are not regular.
+FLUTTER_RR_CV: Final = 0.08
+#: Median distance of RR / atrial cycle from a whole number above which the
+#: beats are not locked to the atrial cycle.
+FLUTTER_LOCK_TOLERANCE: Final = 0.15
+#: Consecutive beats whose windows show flutter before a beat's interval is
+#: ``AFL`` (one beat whose window reaches into the onset of VF is not enough).
+FLUTTER_MIN_BEATS: Final = 2
 #: Beat-rhythm codes that flutter replaces (the others, ventricular rhythms,
 #: pauses, asystole, paced rhythm, stay).
 AFL_OVERRIDES: Final = frozenset({"N", "SBR", "STACH", "AFIB", "SVTA"})
 
 _GRID_HZ = 100.0  # resampling grid of the band-passed lead (Hz)
 _MIN_PAIRS_S = 1.0  # least unblanked time compared at one shift (s)
+
+
+class FlutterEvidence(NamedTuple):
+    """What the window around a beat says about flutter.
+
+    Attributes
+    ----------
+    score : float
+        Largest correlation of the blanked waveform with itself one atrial
+        cycle later where it peaks, in [-1, 1]; NaN without such a peak (or
+        without 1 s of unblanked pairs).
+    cycle_s : float
+        The atrial cycle of that correlation (s); NaN with the score.
+    rr_cv : float
+        Coefficient of variation of the RR intervals in the window; NaN with
+        fewer than two.
+    lock : float
+        Median distance of RR / ``cycle_s`` from the nearest whole number
+        (0 when every beat falls a whole number of atrial cycles after the
+        last one); NaN as ``rr_cv``.
+    """
+
+    score: float
+    cycle_s: float
+    rr_cv: float
+    lock: float
+
+
+def is_flutter(evidence: FlutterEvidence) -> bool:
+    """Flutter by the rules of the module notes (unlocked or locked atrial cycle)."""
+    score = evidence.score
+    if not score >= FLUTTER_THRESHOLD:
+        return False
+    if score >= FLUTTER_LOCKED_THRESHOLD:
+        return True
+    return bool(evidence.rr_cv > FLUTTER_RR_CV or evidence.lock > FLUTTER_LOCK_TOLERANCE)
 
 
 def flutter_score(
@@ -89,7 +152,22 @@ def flutter_score(
     beats_idx: np.ndarray,
     n_samples: int,
 ) -> float:
-    """Flutter score of the window around one beat.
+    """The ``score`` of :func:`flutter_evidence`."""
+    return flutter_evidence(
+        y, first_idx, fs, center_idx=center_idx, beats_idx=beats_idx, n_samples=n_samples
+    ).score
+
+
+def flutter_evidence(
+    y: np.ndarray,
+    first_idx: int,
+    fs: float,
+    *,
+    center_idx: int,
+    beats_idx: np.ndarray,
+    n_samples: int,
+) -> FlutterEvidence:
+    """Flutter evidence of the window around one beat.
 
     Parameters
     ----------
@@ -110,10 +188,10 @@ def flutter_score(
 
     Returns
     -------
-    float
-        Largest correlation coefficient over the atrial cycles of
-        :data:`FLUTTER_CYCLE_S`, in [-1, 1]; NaN when no cycle has 1 s of
-        unblanked samples to compare.
+    FlutterEvidence
+        The score is the largest correlation coefficient over the atrial
+        cycles of :data:`FLUTTER_CYCLE_S`; the RR intervals are those between
+        the R peaks in the window.
     """
     half = round(FLUTTER_HALF_WINDOW_S * fs)
     a = max(center_idx - half, 0)
@@ -126,8 +204,9 @@ def flutter_score(
     w = y[a - first_idx : b - first_idx]
     missing = np.isnan(w)
     sos = _band_sos(fs)
+    nan = float("nan")
     if w.size <= 3 * (2 * sos.shape[0] + 1):  # too short for the forward-backward filter
-        return float("nan")
+        return FlutterEvidence(nan, nan, nan, nan)
     z = sps.sosfiltfilt(sos, np.where(missing, 0.0, w))
     # a fixed 100 Hz grid in absolute time, so the window is sampled alike whatever its rate
     step = fs / _GRID_HZ
@@ -147,10 +226,12 @@ def flutter_score(
         k = np.minimum(np.searchsorted(r, pos - post, side="left"), r.size - 1)
         keep &= ~((pos >= r[k] + pre) & (pos <= r[k] + post))
     v = np.where(keep, v, 0.0)
-    best = float("nan")
+    best, best_lag = nan, 0
     min_pairs = round(_MIN_PAIRS_S * _GRID_HZ)
-    lags = range(round(FLUTTER_CYCLE_S[0] * _GRID_HZ), round(FLUTTER_CYCLE_S[1] * _GRID_HZ) + 1)
-    for lag in lags:
+    lo_lag = round(FLUTTER_CYCLE_S[0] * _GRID_HZ)
+    hi_lag = round(FLUTTER_CYCLE_S[1] * _GRID_HZ)
+    corr = np.full(hi_lag - lo_lag + 3, nan)  # one shift beyond the range on each side
+    for i, lag in enumerate(range(lo_lag - 1, hi_lag + 2)):
         if lag >= v.size:
             break
         m = keep[:-lag] & keep[lag:]
@@ -159,10 +240,28 @@ def flutter_score(
         p, q = v[:-lag][m], v[lag:][m]
         den = float(np.sqrt(np.dot(p, p) * np.dot(q, q)))
         if den > 0.0:
-            c = float(np.dot(p, q)) / den
-            if not c <= best:  # also replaces NaN
-                best = c
-    return best
+            corr[i] = float(np.dot(p, q)) / den
+    # a cycle counts where the correlation peaks (not where it still falls from a shorter one)
+    for i in range(1, corr.size - 1):
+        c = corr[i]
+        if not (c >= corr[i - 1] and c >= corr[i + 1]):
+            continue
+        if not c <= best:  # also replaces NaN
+            best, best_lag = float(c), lo_lag - 1 + i
+    if np.isnan(best):
+        return FlutterEvidence(nan, nan, nan, nan)
+    cycle_s = best_lag / _GRID_HZ
+    inside = r[(r >= a) & (r < b)]
+    rr = np.diff(inside) / fs
+    if rr.size < 2:
+        return FlutterEvidence(best, cycle_s, nan, nan)
+    ratio = rr / cycle_s
+    return FlutterEvidence(
+        best,
+        cycle_s,
+        float(np.std(rr) / np.mean(rr)),
+        float(np.median(np.abs(ratio - np.round(ratio)))),
+    )
 
 
 _SOS_CACHE: dict[float, np.ndarray] = {}

@@ -11,11 +11,21 @@ from ecgcore.drivers import ChannelInfo, DeviceInfo, SampleBlock
 from ecgcore.drivers.sim import simulate_ecg
 from ecgcore.rhythm import RhythmConfig, analyze_rhythm
 from ecgcore.rhythm._preprocess import CausalBandpass
-from ecgcore.rhythm.flutter import AFL_OVERRIDES, FLUTTER_THRESHOLD, flutter_score
+from ecgcore.rhythm.flutter import (
+    AFL_OVERRIDES,
+    FLUTTER_LOCK_TOLERANCE,
+    FLUTTER_LOCKED_THRESHOLD,
+    FLUTTER_RR_CV,
+    FLUTTER_THRESHOLD,
+    FlutterEvidence,
+    flutter_evidence,
+    flutter_score,
+    is_flutter,
+)
 from ecgcore.rhythm.stage import RhythmEpisodeEvent, RhythmStage
 from ecgcore.stream import LivePipeline
 
-ON = RhythmConfig(flutter=True)  # flutter is off by default
+ON = RhythmConfig(flutter=True)  # the default, said where it matters
 
 
 def _sawtooth(n: int, fs: float, rate_hz: float, amp_mv: float, phase: float = 0.0) -> np.ndarray:
@@ -36,11 +46,21 @@ def _beats_without_p(times: np.ndarray, duration_s: float, fs: float = FS) -> np
 
 
 def _flutter_2to1(duration_s: float = 30.0, fs: float = FS) -> tuple[np.ndarray, np.ndarray]:
-    """2:1 flutter: waves of 0.5 mV at 300 /min, a beat on every other wave.
+    """Flutter waves of 0.5 mV at 300 /min conducted 2:1, every fourth beat 3:1.
 
     (The score needs flutter waves that are not dwarfed by the T wave: with waves
     of 0.25 mV beside these 0.3 mV T waves it is about 0.26.)
     """
+    rr = np.tile([0.4, 0.4, 0.4, 0.6], int(duration_s))
+    times = 0.5 + np.concatenate([[0.0], np.cumsum(rr)])
+    times = times[times < duration_s - 1.0]
+    x = _beats_without_p(times, duration_s, fs)
+    x += np.random.default_rng(1).normal(0.0, 0.01, x.size)
+    return x + _sawtooth(x.size, fs, 5.0, 0.5), np.round(times * fs).astype(np.int64)
+
+
+def _flutter_locked(duration_s: float = 30.0, fs: float = FS) -> tuple[np.ndarray, np.ndarray]:
+    """The same waves with a fixed 2:1 conduction (every beat two waves after the last)."""
     times = regular_times(int((duration_s - 1.0) / 0.4), 0.4)
     x = _beats_without_p(times, duration_s, fs)
     x += np.random.default_rng(1).normal(0.0, 0.01, x.size)
@@ -48,19 +68,44 @@ def _flutter_2to1(duration_s: float = 30.0, fs: float = FS) -> tuple[np.ndarray,
 
 
 def _scores(x: np.ndarray, peaks: np.ndarray, fs: float = FS) -> np.ndarray:
+    """Flutter score around each beat; -1 where there is none (no peak in the cycle range)."""
     y = CausalBandpass(fs).process(x)
-    return np.array(
+    s = np.array(
         [
             flutter_score(y, 0, fs, center_idx=int(t), beats_idx=peaks, n_samples=x.size)
             for t in peaks
         ]
     )
+    return np.nan_to_num(s, nan=-1.0)
 
 
 def test_flutter_waves_repeat_after_one_atrial_cycle():
     x, peaks = _flutter_2to1()
     s = _scores(x, peaks)
     assert np.median(s) > FLUTTER_THRESHOLD + 0.05
+    e = flutter_evidence(
+        CausalBandpass(FS).process(x), 0, FS, center_idx=int(peaks[30]), beats_idx=peaks,
+        n_samples=x.size,
+    )  # fmt: skip
+    assert e.cycle_s == pytest.approx(0.2, abs=0.011)
+    assert e.rr_cv > FLUTTER_RR_CV  # a variable conduction
+    assert is_flutter(e)
+
+
+def test_a_cycle_locked_to_regular_beats_needs_more():
+    x, peaks = _flutter_locked()
+    e = flutter_evidence(
+        CausalBandpass(FS).process(x), 0, FS, center_idx=int(peaks[30]), beats_idx=peaks,
+        n_samples=x.size,
+    )  # fmt: skip
+    assert e.rr_cv < FLUTTER_RR_CV and e.lock < FLUTTER_LOCK_TOLERANCE  # 2:1, locked
+    assert is_flutter(e) == (e.score >= FLUTTER_LOCKED_THRESHOLD)
+    assert not is_flutter(FlutterEvidence(0.7, 0.2, 0.01, 0.02))
+    assert is_flutter(FlutterEvidence(0.85, 0.2, 0.01, 0.02))
+    assert is_flutter(FlutterEvidence(0.6, 0.2, 0.2, 0.02))  # variable conduction
+    assert is_flutter(FlutterEvidence(0.6, 0.2, 0.01, 0.3))  # waves running on
+    assert not is_flutter(FlutterEvidence(0.5, 0.2, 0.2, 0.3))
+    assert not is_flutter(FlutterEvidence(float("nan"), float("nan"), 0.2, 0.3))
 
 
 def test_sinus_rhythm_and_fibrillation_do_not():
@@ -97,9 +142,11 @@ def test_flutter_is_painted_and_a_stream_paints_it_alike():
     assert chunked.beats_idx.tolist() == whole.beats_idx.tolist()
 
 
-def test_flutter_is_off_by_default():
+def test_flutter_can_be_switched_off():
     flutter, _ = _flutter_2to1(20.0)
-    assert "AFL" not in {e.rhythm for e in analyze_rhythm(flutter, FS).episodes}
+    assert "AFL" in {e.rhythm for e in analyze_rhythm(flutter, FS).episodes}
+    off = RhythmConfig(flutter=False)
+    assert "AFL" not in {e.rhythm for e in analyze_rhythm(flutter, FS, config=off).episodes}
 
 
 def test_flutter_does_not_override_ventricular_pauses_or_pacing():
@@ -136,9 +183,8 @@ SIM_LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5"
 
 @pytest.fixture(scope="module")
 def flutter_sim():
-    return simulate_ecg(
-        60, SIM_FS, leads=SIM_LEADS, schedule="sinus:10,aflutter@75:20,sinus", seed=2
-    )
+    schedule = "sinus:10,aflutter@100:20,sinus"  # 3:1, one beat in four 4:1
+    return simulate_ecg(60, SIM_FS, leads=SIM_LEADS, schedule=schedule, seed=0)
 
 
 def test_simulated_flutter_is_atrial_flutter(flutter_sim):
