@@ -17,7 +17,9 @@ Stages, each final a fixed time after its data (``fs`` = sampling rate):
 3. Rhythm of each beat (:class:`~ecgcore.rhythm.episodes.BeatRhythm`) and AF
    (:mod:`ecgcore.rhythm.af`), looking ``lookahead_s`` ahead; in AF a beat
    called supraventricular is normal, and a beat that continues a fast
-   supraventricular run at the same rate is supraventricular.
+   supraventricular run at the same rate is supraventricular; atrial flutter
+   (:mod:`ecgcore.rhythm.flutter`, from the lead 4 s either side of the beat)
+   replaces sinus, AF and SVTA labels.
 4. Waveform segments of 1 s: missing samples, unreadable signal (any
    :mod:`ecgcore.quality` limit of level ``off`` hit on a 4 s window) and
    VF/VFL (:mod:`ecgcore.rhythm.vf` on an 8 s window, at least

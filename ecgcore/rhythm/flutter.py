@@ -41,15 +41,15 @@ the score asks for more when the atrial cycle is locked to the beats:
 
 A beat's interval is ``AFL`` when its window and that of the beat before
 (:data:`FLUTTER_MIN_BEATS`) are flutter by these rules and the beat rhythm
-there is supraventricular (:data:`AFL_OVERRIDES`: sinus
-rhythm by rate, atrial fibrillation or supraventricular tachyarrhythmia):
-organised atrial activity at flutter rate overrides the irregular
-ventricular response that made it look like AF. The band, the blanking and
-:data:`FLUTTER_THRESHOLD` were chosen on LUDB (three records of typical
-flutter, 157 without, lead II), the locked-rhythm rule on LUDB and the
-simulator's sinus rhythms (60-180 bpm); ``python -m ecgcore.benchmarks.flutter``
-gives the figures on the databases held out (PTB-XL, MIT-BIH). Flutter
-waves smaller than the T wave are missed.
+there is supraventricular (:data:`AFL_OVERRIDES`: sinus rhythm by rate,
+atrial fibrillation or supraventricular tachyarrhythmia): organised atrial
+activity at flutter rate overrides the irregular ventricular response that
+made it look like AF. The band, the blanking and :data:`FLUTTER_THRESHOLD`
+were chosen on LUDB (three records of typical flutter, 157 without, lead
+II); the locked-rhythm rule and the peak rule on LUDB and the simulator's
+sinus rhythm (60-185 bpm), the two-beat rule on a simulated onset of VF;
+``python -m ecgcore.benchmarks.flutter`` gives the figures on the databases
+held out (PTB-XL, MIT-BIH). Flutter waves smaller than the T wave are missed.
 
 The windowed autocorrelation with blanked samples is written here by hand:
 numpy and scipy correlate complete sequences only.
