@@ -269,12 +269,13 @@ def _markdown(
         )
     out += ["", "Records not listed: no AFL painted and no reference flutter."]
     hit = sorted({int(hr) for hr, _, share in sim if share > 0})
+    at = f" (at {', '.join(map(str, hit))} bpm)" if hit else ""
     out += [
         "",
         f"Simulated clean sinus rhythm (`ecgcore.drivers.sim.simulate_ecg`, 40 s, 12 leads, "
         f"500 Hz, {min(SIM_RATES)}-{max(SIM_RATES)} bpm in steps of 5, seeds "
         f"{', '.join(map(str, SIM_SEEDS))}): AFL painted in {sum(sh > 0 for _, _, sh in sim)} "
-        f"of {len(sim)} runs (rates {', '.join(map(str, hit)) or 'none'} bpm), over "
+        f"of {len(sim)} runs{at}, over "
         f"{100 * sum(sh for _, _, sh in sim) / max(len(sim), 1):.1f} % of their time.",
     ]
     out += [
