@@ -4,6 +4,8 @@
 * :func:`template_features`: running per-patient beat templates (morphology
   clusters), the morphology features of each beat against the dominant one and
   the running prematurity and score share of the cluster each beat joins;
+* :func:`dominant_rr_dispersion`: per beat, the beat-to-beat spread of the
+  recent intervals between consecutive beats of the dominant morphology;
 * :func:`running_percentile`: per beat, a percentile of the previous beats'
   values (a sliding history kept sorted);
 * :func:`gbt_decision`: evaluation of a gradient-boosted tree ensemble stored as
@@ -450,6 +452,58 @@ def template_features(  # noqa: PLR0917 - numba kernel over arrays
             joined, members_before, scores_before, n_members, cluster_pre, pre_local[i],
             pre_alpha, cluster_out[i],
         )  # fmt: skip
+
+
+@jit
+def dominant_rr_dispersion(  # noqa: PLR0917 - numba kernel over arrays
+    rr_pre: np.ndarray, in_dominant: np.ndarray, ring: np.ndarray, state: np.ndarray,
+    min_n: int, out: np.ndarray,
+) -> None:  # fmt: skip
+    """Beat-to-beat spread of the RR intervals between consecutive dominant beats.
+
+    An interval joins the history when the beat that ends it and the beat
+    before both joined the dominant morphology cluster, so ectopic beats and
+    their pauses do not count: the spread is that of the patient's own
+    conduction (small in sinus rhythm even with frequent ectopic beats, large
+    in atrial fibrillation).
+
+    Parameters
+    ----------
+    rr_pre : ndarray, shape (n,)
+        RR interval ending at each beat (s); NaN when unknown.
+    in_dominant : ndarray, shape (n,)
+        1.0 when the beat joined the dominant cluster (0.0 or NaN otherwise).
+    ring : ndarray, shape (n_max,)
+        The most recent dominant-to-dominant intervals (s), oldest first in
+        the first ``state[0]`` entries; updated in place.
+    state : ndarray of int64, shape (2,)
+        Number of valid entries of ``ring``, and 1 when the previous beat was
+        dominant; updated in place.
+    min_n : int
+        Fewest intervals needed (NaN before).
+    out : ndarray, shape (n,)
+        Written, after the beat's own interval joined: median absolute
+        difference of successive intervals over their median.
+    """
+    n_max = ring.shape[0]
+    for k in range(rr_pre.shape[0]):
+        dom = in_dominant[k] == 1.0
+        x = rr_pre[k]
+        if dom and state[1] == 1 and not np.isnan(x):
+            h = state[0]
+            if h == n_max:
+                ring[:-1] = ring[1:]
+                ring[-1] = x
+            else:
+                ring[h] = x
+                state[0] = h + 1
+        state[1] = 1 if dom else 0
+        h = state[0]
+        if h >= min_n:
+            med = np.median(ring[:h])
+            out[k] = np.median(np.abs(np.diff(ring[:h]))) / med if med > 0 else np.nan
+        else:
+            out[k] = np.nan
 
 
 @jit

@@ -6,7 +6,10 @@ trained on the MIT-BIH Arrhythmia Database DS1 records (de Chazal et al.,
 
 1. ``v``: ventricular (V) against everything else, with monotonic constraints
    that make wider QRS, lower template correlation and larger amplitude or
-   area changes never lower the V probability;
+   area changes never lower the V probability; it sees the beat's timing
+   only through the ``*_steady`` features, which weigh prematurity and pauses
+   down when the rhythm of the dominant beats is irregular (atrial
+   fibrillation), so that aberrant conduction there is not called ventricular;
 2. ``s``: supraventricular (S) against normal among the remaining beats, with
    prematurity and normal morphology never lowering the S probability.
 

@@ -30,6 +30,17 @@ beats differ (after de Chazal et al. 2004; Llamedo & Martinez 2011):
   of the earlier beats of the morphology cluster the beat joins (a cluster of
   early beats is ectopic even when one of its beats is not early) and the
   cluster's share of the template scores.
+
+Timing in an irregular rhythm: ``dominant_rr_dispersion`` is the beat-to-beat
+spread of the recent intervals between consecutive beats of the dominant
+morphology (:func:`ecgcore.rhythm._rhythm_numba.dominant_rr_dispersion`),
+small in sinus rhythm even with frequent ectopic beats and large in atrial
+fibrillation, where an early beat or a long pause says little about where a
+beat comes from. The ``*_steady`` columns are the timing features shrunk
+towards their on-time value (ratios towards 1 on a log scale, the
+prematurity z-score towards 0) by ``min(1, STEADY_DISPERSION /
+dominant_rr_dispersion)``: unchanged while the dominant rhythm is steady,
+weighed down as it becomes irregular.
 """
 
 from __future__ import annotations
@@ -43,6 +54,7 @@ from ecgcore.errors import SignalError
 from ecgcore.rhythm._preprocess import GRID_N, CausalBandpass, beat_windows
 from ecgcore.rhythm._rhythm_numba import (
     N_MORPH,
+    dominant_rr_dispersion,
     rr_context,
     running_percentile,
     template_features,
@@ -56,6 +68,17 @@ __all__ = [
     "rr_post_intervals",
 ]
 
+#: Timing ratios that also appear shrunk by the rhythm's steadiness (``*_steady``).
+_STEADY_RATIOS: Final = (
+    "pre_over_local",
+    "pre_over_avg",
+    "post_over_local",
+    "post_over_avg",
+    "post_over_pre",
+    "prev_pre_over_local",
+    "compensation",
+    "cluster_prematurity",
+)
 #: Column names of the feature matrix, in order.
 FEATURE_NAMES: Final[tuple[str, ...]] = (
     "rr_pre_s",
@@ -98,12 +121,15 @@ FEATURE_NAMES: Final[tuple[str, ...]] = (
     "prev_corr_loss_over_typical",
     "cluster_prematurity",
     "cluster_share",
+    "dominant_rr_dispersion",
+    *(f"{n}_steady" for n in (*_STEADY_RATIOS, "prematurity_z")),
 )
 _N_RR = 12
 _N_DERIVED = 5
 _N_PATIENT = 5
 _N_CLUSTER = 2
-assert len(FEATURE_NAMES) == _N_RR + N_MORPH + _N_DERIVED + _N_PATIENT + _N_CLUSTER
+_N_STEADY = 2 + len(_STEADY_RATIOS)
+assert len(FEATURE_NAMES) == (_N_RR + N_MORPH + _N_DERIVED + _N_PATIENT + _N_CLUSTER + _N_STEADY)
 
 #: Template clustering settings (fixed: the shipped model was trained with them).
 _N_CLUSTERS = 8
@@ -128,6 +154,14 @@ _ENERGY_EPS = 1e-3
 _CLUSTER_ALPHA = 0.1
 #: Prematurity in units of the local irregularity (floored: a steady rhythm).
 _IRR_FLOOR = 0.02
+#: Dispersion of the dominant beats' intervals (median absolute successive
+#: difference over the median) of the last ``_DOM_HISTORY`` such intervals,
+#: from ``_DOM_MIN`` on; up to ``STEADY_DISPERSION`` the rhythm counts as
+#: steady and the ``*_steady`` timing features equal the plain ones (beat-to-beat
+#: variation of sinus rhythm stays under it at rest).
+_DOM_HISTORY = 20
+_DOM_MIN = 5
+STEADY_DISPERSION: Final = 0.08
 
 
 def rr_post_intervals(
@@ -177,6 +211,8 @@ class BeatFeatureExtractor:
         self._morph_n = np.zeros(2, dtype=np.int64)
         self._cluster_pre = np.full(_N_CLUSTERS, np.nan)
         self._prev_loss = np.nan
+        self._dom_ring = np.zeros(_DOM_HISTORY)
+        self._dom_state = np.zeros(2, dtype=np.int64)
 
     def compute(
         self, beats_idx: np.ndarray, rr_post_s: np.ndarray, y: np.ndarray, first_idx: int
@@ -244,7 +280,8 @@ class BeatFeatureExtractor:
         premature = (feats[:, 4] < PREMATURE) | (feats[:, 6] < PREMATURE)
         weights = np.where(premature, _PREMATURE_WEIGHT, 1.0)
         windows = beat_windows(y, first_idx, beats, self.fs)
-        morph = self._morphology(windows, weights, feats[:, 4], feats[:, -_N_CLUSTER:])
+        c_cl = _N_RR + N_MORPH + _N_DERIVED + _N_PATIENT
+        morph = self._morphology(windows, weights, feats[:, 4], feats[:, c_cl : c_cl + _N_CLUSTER])
         feats[:, _N_RR : _N_RR + N_MORPH] = morph
         with np.errstate(invalid="ignore", divide="ignore"):
             d0 = _N_RR + N_MORPH
@@ -254,6 +291,7 @@ class BeatFeatureExtractor:
             feats[:, d0 + 3] = (rr_pre + rr_post) / (2.0 * local)
             feats[:, d0 + 4] = (feats[:, 4] - 1.0) / (irr + _IRR_FLOOR)
         self._patient_relative(feats)
+        self._steady(feats)
         self._last_idx = int(beats[-1])
         return feats, windows
 
@@ -304,6 +342,23 @@ class BeatFeatureExtractor:
         feats[0, c0 + 4] = self._prev_loss
         feats[1:, c0 + 4] = feats[:-1, c0 + 1]
         self._prev_loss = float(feats[-1, c0 + 1])
+
+    def _steady(self, feats: np.ndarray) -> None:
+        """Fill ``dominant_rr_dispersion`` and the ``*_steady`` timing columns."""
+        c0 = FEATURE_NAMES.index("dominant_rr_dispersion")
+        disp = np.empty(feats.shape[0])
+        dominant_rr_dispersion(
+            np.ascontiguousarray(feats[:, 0]),
+            np.ascontiguousarray(feats[:, FEATURE_NAMES.index("in_dominant")]),
+            self._dom_ring, self._dom_state, _DOM_MIN, disp,
+        )  # fmt: skip
+        feats[:, c0] = disp
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = np.where(np.isnan(disp), 1.0, np.minimum(1.0, STEADY_DISPERSION / disp))
+            for j, name in enumerate(_STEADY_RATIOS, start=c0 + 1):
+                feats[:, j] = np.exp(w * np.log(feats[:, FEATURE_NAMES.index(name)]))
+            z = feats[:, FEATURE_NAMES.index("prematurity_z")]
+            feats[:, c0 + 1 + len(_STEADY_RATIOS)] = w * z
 
 
 def beat_features(

@@ -12,7 +12,9 @@ Training data
 * beats: MIT-BIH Arrhythmia DS1 (de Chazal et al. 2004), MLII lead, reference
   beat positions, aberrated APCs (``a``) left out (they look ventricular on
   one lead); only the ``mitdb`` records listed in :data:`DS1`; every feature
-  but the absolute RR intervals (:data:`BEAT_FEATURES`).
+  but the absolute RR intervals (:data:`BEAT_FEATURES`), the V stage with its
+  timing ratios weighed by the steadiness of the dominant rhythm
+  (:data:`V_FEATURES`).
 * AF: PhysioNet/CinC 2017 records labelled Normal, AF or Other (Noisy left
   out); every beat with a complete window is a row labelled by its record.
 * VF: 8 s windows (and their central 4 s) every second of vfdb and mitdb
@@ -73,14 +75,21 @@ DS1: Final[tuple[str, ...]] = (
 # fmt: on
 
 # -- beats -------------------------------------------------------------------
-BEAT_VERSION: Final = "3"
+BEAT_VERSION: Final = "4"
 #: Absolute RR intervals (s) are left out of the beat models: a patient's own
 #: heart rate tells the patients of the training set apart, and trees fitted on
 #: it learn which patients had ectopic beats instead of what makes a beat
 #: ectopic (a fast patient's premature beats then go unnoticed). The models see
 #: the RR intervals only as ratios to the patient's local and average rhythm.
 ABSOLUTE_RR: Final = ("rr_pre_s", "rr_post_s", "rr_local_s", "rr_avg_s")
-BEAT_FEATURES: Final[tuple[str, ...]] = tuple(n for n in FEATURE_NAMES if n not in ABSOLUTE_RR)
+#: The rhythm-steadiness columns (:mod:`ecgcore.rhythm.features`): the V stage
+#: sees the timing only through them, the S stage not at all.
+STEADY: Final = tuple(
+    n for n in FEATURE_NAMES if n == "dominant_rr_dispersion" or n.endswith("_steady")
+)
+BEAT_FEATURES: Final[tuple[str, ...]] = tuple(
+    n for n in FEATURE_NAMES if n not in ABSOLUTE_RR and n not in STEADY
+)
 #: The V stage also leaves out the raw amplitude and slope ratios against the
 #: template: noise and axis shifts change them in normal beats of some patients;
 #: the V stage sees the amplitude change only against the patient's typical one.
@@ -91,7 +100,13 @@ V_EXCLUDED: Final = (
     "t_amp_ratio",
     "p_energy_ratio",
 )
-V_FEATURES: Final[tuple[str, ...]] = tuple(n for n in BEAT_FEATURES if n not in V_EXCLUDED)
+#: In the V stage each timing ratio is replaced by its ``*_steady`` version: an
+#: early beat or a long pause weighs less when the dominant rhythm is irregular
+#: (atrial fibrillation with aberrant conduction is not ventricular ectopy).
+V_STEADY: Final = tuple(n.removesuffix("_steady") for n in STEADY if n.endswith("_steady"))
+V_FEATURES: Final[tuple[str, ...]] = tuple(
+    f"{n}_steady" if n in V_STEADY else n for n in BEAT_FEATURES if n not in V_EXCLUDED
+)
 S_FEATURES: Final[tuple[str, ...]] = BEAT_FEATURES
 #: Monotonic constraints (+1: the probability never falls when the feature grows).
 MONO_V: Final = {
@@ -107,7 +122,7 @@ MONO_V: Final = {
     "corr_loss_over_typical": 1,
     "log_energy_over_typical": 1,
     "amp_change_over_typical": 1,
-    "cluster_prematurity": -1,
+    "cluster_prematurity_steady": -1,
     "cluster_share": -1,
 }
 MONO_S: Final = {

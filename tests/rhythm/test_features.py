@@ -7,8 +7,10 @@ import pytest
 from _rhythm_synth import FS, beat_train, regular_times
 
 from ecgcore.rhythm._preprocess import GRID_N, GRID_R, CausalBandpass, beat_windows
+from ecgcore.rhythm._rhythm_numba import dominant_rr_dispersion
 from ecgcore.rhythm.features import (
     FEATURE_NAMES,
+    STEADY_DISPERSION,
     BeatFeatureExtractor,
     beat_features,
     rr_post_intervals,
@@ -152,3 +154,47 @@ def test_cluster_of_premature_beats() -> None:
     # a beat that starts a new cluster has no cluster history
     first_v = feats[21]
     assert np.isnan(first_v[F["cluster_prematurity"]]) and first_v[F["cluster_share"]] == 0.0
+
+
+def test_dominant_rr_dispersion_counts_only_dominant_pairs() -> None:
+    rr = np.array([np.nan, 0.8, 0.8, 0.5, 1.1, 0.8, 0.9, 0.7, 0.8, 0.8])
+    dom = np.array([1.0, 1, 1, 0, 1, 1, 1, 1, np.nan, 1])
+    ring, state, out = np.zeros(4), np.zeros(2, dtype=np.int64), np.empty(rr.size)
+    dominant_rr_dispersion(rr, dom, ring, state, 3, out)
+    # joined: 0.8 (k=1, 2, 5), 0.9 (k=6), 0.7 (k=7); beats 3, 4, 8, 9 are or follow non-dominant
+    expected = [np.nan] * 5 + [0.0, 0.0, 0.1 / 0.8, 0.1 / 0.8, 0.1 / 0.8]
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    np.testing.assert_allclose(ring, [0.8, 0.8, 0.9, 0.7])  # the last four, oldest first
+    # in pieces: the state carries over
+    ring2, state2, out2 = np.zeros(4), np.zeros(2, dtype=np.int64), np.empty(rr.size)
+    for a, b in ((0, 4), (4, 5), (5, 10)):
+        dominant_rr_dispersion(rr[a:b], dom[a:b], ring2, state2, 3, out2[a:b])
+    np.testing.assert_array_equal(out2, out)
+
+
+def test_steady_timing_in_bigeminy_and_in_an_irregular_rhythm() -> None:
+    # bigeminy in a steady rhythm: the normal-to-normal intervals do not vary
+    times, kinds, t = [], "", 0.5
+    for k in range(60):
+        v = k >= 20 and k % 2 == 1
+        t += 0.5 if v else (1.1 if k >= 20 and k % 2 == 0 else 0.8)
+        times.append(t)
+        kinds += "V" if v else "N"
+    x, peaks = beat_train(times, kinds, noise_mv=0.005)
+    feats = beat_features(x, FS, peaks)
+    late = feats[40:]
+    assert np.all(late[:, F["dominant_rr_dispersion"]] <= STEADY_DISPERSION)
+    for name in ("pre_over_local", "post_over_pre", "compensation", "cluster_prematurity"):
+        np.testing.assert_allclose(late[:, F[f"{name}_steady"]], late[:, F[name]], rtol=1e-12)
+    # an irregular rhythm of normal beats: the same early beat weighs less
+    rr = np.random.default_rng(3).uniform(0.5, 1.1, 60)
+    x, peaks = beat_train(np.cumsum(rr), "N" * 60, noise_mv=0.005)
+    feats = beat_features(x, FS, peaks)
+    late = feats[30:]
+    disp = late[:, F["dominant_rr_dispersion"]]
+    assert np.all(disp > 2 * STEADY_DISPERSION)
+    raw = np.abs(np.log(late[:, F["pre_over_local"]]))
+    steady = np.abs(np.log(late[:, F["pre_over_local_steady"]]))
+    np.testing.assert_allclose(steady, raw * STEADY_DISPERSION / disp, rtol=1e-9)
+    z, z_steady = late[:, F["prematurity_z"]], late[:, F["prematurity_z_steady"]]
+    np.testing.assert_allclose(z_steady, z * STEADY_DISPERSION / disp, rtol=1e-9)

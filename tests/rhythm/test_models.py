@@ -14,7 +14,7 @@ from ecgcore.errors import DataError, FormatError
 from ecgcore.rhythm.af import default_af_model, load_af_model
 from ecgcore.rhythm.beats import default_beat_classifier, load_beat_classifier
 from ecgcore.rhythm.features import FEATURE_NAMES
-from ecgcore.rhythm.training import ABSOLUTE_RR, V_EXCLUDED
+from ecgcore.rhythm.training import ABSOLUTE_RR, STEADY, V_EXCLUDED, V_STEADY
 from ecgcore.rhythm.trees import (
     MODEL_DIR,
     export_sklearn_hgb,
@@ -36,12 +36,15 @@ def test_manifest_matches_the_shipped_files(name: str) -> None:
 
 def test_shipped_models_load_and_predict() -> None:
     bc = default_beat_classifier()
-    # every feature but the absolute RR intervals (s), in the order of FEATURE_NAMES;
-    # the V stage also without the raw amplitude ratios
-    assert bc.s_model.feature_names == tuple(n for n in FEATURE_NAMES if n not in ABSOLUTE_RR)
+    # every feature but the absolute RR intervals (s) and the rhythm-steadiness
+    # columns, in the order of FEATURE_NAMES; the V stage also without the raw
+    # amplitude ratios, and with each timing ratio in its steady version
+    plain = tuple(n for n in FEATURE_NAMES if n not in ABSOLUTE_RR + STEADY)
+    assert bc.s_model.feature_names == plain
     assert bc.v_model.feature_names == tuple(
-        n for n in FEATURE_NAMES if n not in ABSOLUTE_RR + V_EXCLUDED
+        f"{n}_steady" if n in V_STEADY else n for n in plain if n not in V_EXCLUDED
     )
+    assert "pre_over_local_steady" in bc.v_model.feature_names
     x = np.full((3, len(FEATURE_NAMES)), np.nan)
     x[:, FEATURE_NAMES.index("qrs_width_s")] = 0.08
     labels = bc.classify(x)
