@@ -154,7 +154,7 @@ V_THRESHOLD: Final = 0.5
 S_THRESHOLD: Final = 0.5
 
 # -- AF ----------------------------------------------------------------------
-AF_VERSION: Final = "3"
+AF_VERSION: Final = "4"
 AF_THRESHOLD: Final = 0.5
 AF_C: Final = 1.0
 #: The P-wave veto bound is this percentile of the veto feature over the AF
