@@ -31,7 +31,6 @@ import argparse
 import ast
 import csv
 import datetime as dt
-import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -45,7 +44,7 @@ from ecgcore.benchmarks.episodes import (
     compare_episodes,
     episodes_from_annotations,
 )
-from ecgcore.benchmarks.results_md import replace_results_block
+from ecgcore.benchmarks.results_md import invocation, replace_results_block
 from ecgcore.datasets import get_database
 from ecgcore.rhythm import RhythmConfig, analyze_rhythm
 
@@ -302,9 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--results", default=None, help="RESULTS.md to update")
     args = p.parse_args(argv)
     command = "python -m ecgcore.benchmarks.flutter"
-    full = " ".join(
-        [command, *(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))]
-    )
+    full = invocation(command, argv)
     t0 = time.perf_counter()
     rows, mit, sim, sim_flutter = run(args.data_dir)
     text = _markdown(rows, mit, sim, sim_flutter, command=full, wall_s=time.perf_counter() - t0)

@@ -20,7 +20,6 @@ import argparse
 import ast
 import csv
 import datetime as dt
-import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ecgcore.benchmarks.results_md import replace_results_block
+from ecgcore.benchmarks.results_md import invocation, replace_results_block
 from ecgcore.datasets import get_database
 from ecgcore.detect import detect_pacing_spikes, detect_r_peaks, paced_beats, paced_rhythm
 from ecgcore.grading.leads import STANDARD_LEADS, standard_leads_mv
@@ -164,9 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--results", default=None, help="RESULTS.md to update")
     args = p.parse_args(argv)
     command = "python -m ecgcore.benchmarks.pacing"
-    full = " ".join(
-        [command, *(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))]
-    )
+    full = invocation(command, argv)
     text = _markdown(run(args.data_dir), full)
     sys.stdout.write(text)
     if args.results:

@@ -15,6 +15,9 @@ and writes RESULTS.md plus CSV/JSON/PNG files in ``<out>/results/``.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,7 @@ from ecgcore.benchmarks.machine import load_average, machine_info
 from ecgcore.benchmarks.report import format_gross_table, format_record_table, write_outputs
 from ecgcore.benchmarks.runner import DetectConfig, NoiseConfig, run_benchmark
 
-__all__ = ["REPORT_COMMAND", "generate_results", "replace_results_block"]
+__all__ = ["REPORT_COMMAND", "generate_results", "invocation", "replace_results_block"]
 
 REPORT_COMMAND = "ecg bench report --out benchmarks"
 NOISE_SNRS = (24.0, 12.0, 6.0, 0.0)
@@ -174,6 +177,12 @@ def generate_results(
     path = out / "RESULTS.md"
     replace_results_block(path, "ecg bench report", "\n".join(lines[2:]))
     return path
+
+
+def invocation(command: str, argv: Sequence[str] | None) -> str:
+    """``command`` followed by its arguments (``sys.argv[1:]`` when ``argv`` is None), quoted."""
+    args = sys.argv[1:] if argv is None else argv
+    return shlex.join([*shlex.split(command), *args])
 
 
 def _markers(command: str) -> tuple[str, str]:

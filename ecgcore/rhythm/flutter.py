@@ -75,7 +75,6 @@ __all__ = [
     "FLUTTER_THRESHOLD",
     "FlutterEvidence",
     "flutter_evidence",
-    "flutter_score",
     "is_flutter",
 ]
 
@@ -141,21 +140,6 @@ def is_flutter(evidence: FlutterEvidence) -> bool:
     if score >= FLUTTER_LOCKED_THRESHOLD:
         return True
     return bool(evidence.rr_cv > FLUTTER_RR_CV or evidence.lock > FLUTTER_LOCK_TOLERANCE)
-
-
-def flutter_score(
-    y: np.ndarray,
-    first_idx: int,
-    fs: float,
-    *,
-    center_idx: int,
-    beats_idx: np.ndarray,
-    n_samples: int,
-) -> float:
-    """The ``score`` of :func:`flutter_evidence`."""
-    return flutter_evidence(
-        y, first_idx, fs, center_idx=center_idx, beats_idx=beats_idx, n_samples=n_samples
-    ).score
 
 
 def flutter_evidence(

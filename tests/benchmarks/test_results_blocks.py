@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ecgcore.benchmarks.results_md import replace_results_block
+from ecgcore.benchmarks.results_md import invocation, replace_results_block
 
 
 def test_blocks_are_replaced_independently(tmp_path: Path) -> None:
@@ -31,3 +31,11 @@ def test_hand_written_text_outside_blocks_is_kept(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert "A note kept by hand." in text
     assert "beats table 2" in text and "beats table\n" not in text
+
+
+def test_invocation_quotes_the_arguments_as_a_shell_would_read_them() -> None:
+    cmd = invocation("python -m ecgcore.benchmarks.pacing", ["--data-dir", "my data", "--x"])
+    assert cmd == "python -m ecgcore.benchmarks.pacing --data-dir 'my data' --x"
+    assert invocation("python -m ecgcore.benchmarks.flutter", []) == (
+        "python -m ecgcore.benchmarks.flutter"
+    )

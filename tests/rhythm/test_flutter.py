@@ -19,7 +19,6 @@ from ecgcore.rhythm.flutter import (
     FLUTTER_THRESHOLD,
     FlutterEvidence,
     flutter_evidence,
-    flutter_score,
     is_flutter,
 )
 from ecgcore.rhythm.stage import RhythmEpisodeEvent, RhythmStage
@@ -72,7 +71,7 @@ def _scores(x: np.ndarray, peaks: np.ndarray, fs: float = FS) -> np.ndarray:
     y = CausalBandpass(fs).process(x)
     s = np.array(
         [
-            flutter_score(y, 0, fs, center_idx=int(t), beats_idx=peaks, n_samples=x.size)
+            flutter_evidence(y, 0, fs, center_idx=int(t), beats_idx=peaks, n_samples=x.size).score
             for t in peaks
         ]
     )
@@ -159,7 +158,7 @@ def test_flutter_does_not_override_ventricular_pauses_or_pacing():
 def test_window_outside_the_buffer_is_refused():
     x, peaks = _flutter_2to1(20.0)
     with pytest.raises(ValueError, match="flutter window"):
-        flutter_score(
+        flutter_evidence(
             x[int(5 * FS) :],
             int(5 * FS),
             FS,
@@ -172,7 +171,9 @@ def test_window_outside_the_buffer_is_refused():
 def test_too_little_signal_gives_nan():
     x, peaks = beat_train([0.3], duration_s=0.5)
     assert np.isnan(
-        flutter_score(x, 0, FS, center_idx=int(peaks[0]), beats_idx=peaks, n_samples=x.size)
+        flutter_evidence(
+            x, 0, FS, center_idx=int(peaks[0]), beats_idx=peaks, n_samples=x.size
+        ).score
     )
 
 
