@@ -5,7 +5,8 @@ Two sources describe the rhythm:
 * beats (:class:`BeatRhythm`): each beat ``k`` labels the interval
   ``[t_k, t_{k+1})`` from its own class and the beats around it (at most
   ``lookahead_s`` ahead): ventricular runs (``VT`` above 100 bpm, ``IVR``
-  otherwise), ``AFIB``, ventricular ``B``igeminy and ``T``rigeminy,
+  otherwise), ``AFIB``, atrial flutter (``AFL``, set by the analyzer from
+  :mod:`ecgcore.rhythm.flutter`), ventricular ``B``igeminy and ``T``rigeminy,
   supraventricular runs (``SVTA``), sinus rhythm by rate (``N``, ``SBR``
   below 60 bpm, ``STACH`` above 100 bpm, with 2 bpm hysteresis), and gaps
   (``PAUSE`` when the next beat comes after ``pause_s``, ``ASYS`` after
