@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     fit = fit_af(rows)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"af-{AF_VERSION}.npz"
-    sha = export_af(fit, path, records)
+    sha = export_af(fit, path, records, beat_model=bc.version)
     update_manifest("af", path, sha, AF_VERSION, "scripts/train_af.py")
     print(f"{path}: {path.stat().st_size} bytes, sha256 {sha}")  # noqa: T201 - script output
     return 0

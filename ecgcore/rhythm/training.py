@@ -377,11 +377,19 @@ def fit_af(rows: Sequence[dict[str, np.ndarray]]) -> tuple[Any, float]:
     return lr, float(np.percentile(veto, AF_VETO_PERCENTILE))
 
 
-def export_af(fit: tuple[Any, float], path: Path, records: Sequence[str]) -> str:
-    """Write the AF logistic regression and its veto bound; returns its SHA-256."""
+def export_af(
+    fit: tuple[Any, float], path: Path, records: Sequence[str], *, beat_model: str = ""
+) -> str:
+    """Write the AF logistic regression and its veto bound; returns its SHA-256.
+
+    ``beat_model`` is the version of the beat classifier whose ventricular
+    labels chose the training intervals (the model must be refitted when it
+    changes).
+    """
     lr, veto_above = fit
     meta = {
         "version": AF_VERSION,
+        "beat_model": beat_model,
         "kind": "AF logistic regression over RR irregularity and P-wave consistency",
         "training_database": "cinc2017",
         "n_training_records": len(records),
