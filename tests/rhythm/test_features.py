@@ -134,8 +134,8 @@ def test_compensation_and_prematurity_in_irregularity_units() -> None:
     assert pvc[F["prematurity_z"]] < -15.0
 
 
-def test_cluster_of_premature_beats() -> None:
-    # bigeminy: every second beat is an early wide beat
+def _bigeminy_features() -> tuple[str, np.ndarray]:
+    """Beat kinds and features of 20 sinus beats, then bigeminy with full compensatory pauses."""
     times, kinds, t = [], "", 0.5
     for k in range(60):
         v = k >= 20 and k % 2 == 1
@@ -143,7 +143,12 @@ def test_cluster_of_premature_beats() -> None:
         times.append(t)
         kinds += "V" if v else "N"
     x, peaks = beat_train(times, kinds, noise_mv=0.005)
-    feats = beat_features(x, FS, peaks)
+    return kinds, beat_features(x, FS, peaks)
+
+
+def test_cluster_of_premature_beats() -> None:
+    # bigeminy: every second beat is an early wide beat
+    kinds, feats = _bigeminy_features()
     v_rows = feats[[k for k in range(40, 60) if kinds[k] == "V"]]
     n_rows = feats[[k for k in range(40, 60) if kinds[k] == "N"]]
     # the wide beats' cluster is made of premature beats; it holds a minor share of the score
@@ -174,14 +179,7 @@ def test_dominant_rr_dispersion_counts_only_dominant_pairs() -> None:
 
 def test_steady_timing_in_bigeminy_and_in_an_irregular_rhythm() -> None:
     # bigeminy in a steady rhythm: the normal-to-normal intervals do not vary
-    times, kinds, t = [], "", 0.5
-    for k in range(60):
-        v = k >= 20 and k % 2 == 1
-        t += 0.5 if v else (1.1 if k >= 20 and k % 2 == 0 else 0.8)
-        times.append(t)
-        kinds += "V" if v else "N"
-    x, peaks = beat_train(times, kinds, noise_mv=0.005)
-    feats = beat_features(x, FS, peaks)
+    _, feats = _bigeminy_features()
     late = feats[40:]
     assert np.all(late[:, F["dominant_rr_dispersion"]] <= STEADY_DISPERSION)
     for name in ("pre_over_local", "post_over_pre", "compensation", "cluster_prematurity"):
