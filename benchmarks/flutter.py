@@ -28,8 +28,6 @@ Run: ``python -m ecgcore.benchmarks.flutter [--data-dir DIR] [--results benchmar
 from __future__ import annotations
 
 import argparse
-import ast
-import csv
 import datetime as dt
 import sys
 import time
@@ -46,6 +44,7 @@ from ecgcore.benchmarks.episodes import (
 )
 from ecgcore.benchmarks.results_md import invocation, replace_results_block
 from ecgcore.datasets import get_database
+from ecgcore.datasets.metadata import ludb_table, ptbxl_table, scp_codes
 from ecgcore.rhythm import RhythmConfig, analyze_rhythm
 
 __all__ = ["FlutterRow", "MitdbFlutterRow", "ludb_rhythm", "main", "ptbxl_rhythm", "run"]
@@ -83,23 +82,19 @@ def _label(flutter: bool, af: bool) -> str:
 
 def ludb_rhythm(path: Path) -> dict[str, str]:
     """LUDB record -> ``"AFL"``, ``"AF"`` or ``"other"`` from ``ludb.csv`` ``Rhythms``."""
-    with (path / "ludb.csv").open(newline="", encoding="utf-8") as fh:
-        return {
-            str(int(row["ID"])): _label(
-                "flutter" in row["Rhythms"].lower(), "fibrillation" in row["Rhythms"].lower()
-            )
-            for row in csv.DictReader(fh)
-        }
+    return {
+        r: _label("flutter" in row["Rhythms"].lower(), "fibrillation" in row["Rhythms"].lower())
+        for r, row in ludb_table(path).items()
+    }
 
 
 def ptbxl_rhythm(path: Path) -> dict[str, str]:
     """PTB-XL record (``00001``) -> ``"AFL"`` (``AFLT``), ``"AF"`` (``AFIB``) or ``"other"``."""
-    with (path / "ptbxl_database.csv").open(newline="", encoding="utf-8") as fh:
-        out = {}
-        for row in csv.DictReader(fh):
-            codes = ast.literal_eval(row["scp_codes"])
-            out[f"{int(float(row['ecg_id'])):05d}"] = _label("AFLT" in codes, "AFIB" in codes)
-        return out
+    out = {}
+    for r, row in ptbxl_table(path).items():
+        codes = scp_codes(row)
+        out[r] = _label("AFLT" in codes, "AFIB" in codes)
+    return out
 
 
 def _overlap_s(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]]) -> float:

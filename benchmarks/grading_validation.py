@@ -34,7 +34,6 @@ Data (``--data-dir`` or ``$ECGCORE_DATA_DIR`` or ``../shared/datasets``):
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import datetime as dt
 import json
@@ -60,6 +59,7 @@ from ecgcore.benchmarks.grading_fit import (
 from ecgcore.benchmarks.pacing import ludb_paced, ptbxl_paced
 from ecgcore.benchmarks.results_md import replace_results_block
 from ecgcore.datasets import get_database
+from ecgcore.datasets.metadata import ptbxl_table
 from ecgcore.grading import (
     ARTEFACT_LIMITS,
     AcceptabilityRule,
@@ -115,14 +115,6 @@ class PoolRecord:
         return any(self.labels.get(k) for k in PTBXL_LABELS)
 
 
-def _ptbxl_table(db_path: Path) -> dict[str, dict[str, str]]:
-    out = {}
-    with (db_path / "ptbxl_database.csv").open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            out[f"{int(float(row['ecg_id'])):05d}"] = row
-    return out
-
-
 def load_pool(data_dir: str | None, limit: int | None = None) -> list[PoolRecord]:
     """LUDB and PTB-XL records as standard 12-lead arrays (mV).
 
@@ -138,7 +130,7 @@ def load_pool(data_dir: str | None, limit: int | None = None) -> list[PoolRecord
         x, _ = standard_leads_mv(rec)
         pool.append(PoolRecord("ludb", r, f"ludb:{r}", x, rec.fs, {}, pacing.get(r, False)))
     ptb = get_database("ptb-xl", data_dir)
-    table = _ptbxl_table(ptb.path)
+    table = ptbxl_table(ptb.path)
     ptb_pacing = ptbxl_paced(ptb.path)
     for r in ptb.records()[:limit]:
         rec, _ = ptb.load(r)
@@ -829,7 +821,7 @@ def _fault_rows(
 def labelled_keys(data_dir: str | None) -> list[str]:
     """Keys of the PTB-XL records present that carry a quality label (no signal is read)."""
     ptb = get_database("ptb-xl", data_dir)
-    table = _ptbxl_table(ptb.path)
+    table = ptbxl_table(ptb.path)
     return sorted(
         f"ptbxl:{r}"
         for r in ptb.records()

@@ -17,8 +17,6 @@ Run: ``python -m ecgcore.benchmarks.pacing [--data-dir DIR] [--results benchmark
 from __future__ import annotations
 
 import argparse
-import ast
-import csv
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -29,6 +27,7 @@ import numpy as np
 
 from ecgcore.benchmarks.results_md import invocation, replace_results_block
 from ecgcore.datasets import get_database
+from ecgcore.datasets.metadata import ludb_table, ptbxl_table, scp_codes
 from ecgcore.detect import detect_pacing_spikes, detect_r_peaks, paced_beats, paced_rhythm
 from ecgcore.grading.leads import STANDARD_LEADS, standard_leads_mv
 from ecgcore.rhythm import analyze_rhythm
@@ -52,22 +51,15 @@ class PacingRow(NamedTuple):
 def ludb_paced(path: Path) -> dict[str, bool]:
     """LUDB record -> labelled paced (``ludb.csv`` ``Cardiac pacing`` names pacing or
     P-synchrony)."""
-    with (path / "ludb.csv").open(newline="", encoding="utf-8") as fh:
-        return {
-            str(int(row["ID"])): any(
-                w in (row.get("Cardiac pacing") or "").lower() for w in ("pacing", "p-synchrony")
-            )
-            for row in csv.DictReader(fh)
-        }
+    return {
+        r: any(w in (row.get("Cardiac pacing") or "").lower() for w in ("pacing", "p-synchrony"))
+        for r, row in ludb_table(path).items()
+    }
 
 
 def ptbxl_paced(path: Path) -> dict[str, bool]:
     """PTB-XL record (``00001``) -> labelled paced (SCP statement ``PACE``)."""
-    with (path / "ptbxl_database.csv").open(newline="", encoding="utf-8") as fh:
-        return {
-            f"{int(float(row['ecg_id'])):05d}": "PACE" in ast.literal_eval(row["scp_codes"])
-            for row in csv.DictReader(fh)
-        }
+    return {r: "PACE" in scp_codes(row) for r, row in ptbxl_table(path).items()}
 
 
 def run(data_dir: str | None = None) -> list[PacingRow]:
