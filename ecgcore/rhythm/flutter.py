@@ -57,6 +57,7 @@ numpy and scipy correlate complete sequences only.
 
 from __future__ import annotations
 
+import functools
 from typing import Final, NamedTuple
 
 import numpy as np
@@ -248,14 +249,9 @@ def flutter_evidence(
     )
 
 
-_SOS_CACHE: dict[float, np.ndarray] = {}
-
-
+@functools.lru_cache(maxsize=16)
 def _band_sos(fs: float) -> np.ndarray:
-    """Second-order sections of the 3-30 Hz band-pass (order 2) at ``fs``."""
-    sos = _SOS_CACHE.get(fs)
-    if sos is None:
-        high = min(FLUTTER_BAND_HZ[1], 0.45 * fs)
-        sos = sps.butter(2, (FLUTTER_BAND_HZ[0], high), btype="bandpass", fs=fs, output="sos")
-        _SOS_CACHE[fs] = sos
-    return sos
+    """Second-order sections of the 3-30 Hz band-pass (order 2) at ``fs`` (shared; not to be
+    modified)."""
+    high = min(FLUTTER_BAND_HZ[1], 0.45 * fs)
+    return sps.butter(2, (FLUTTER_BAND_HZ[0], high), btype="bandpass", fs=fs, output="sos")
